@@ -1,0 +1,93 @@
+"""MiniStudio: storyboard-as-code for generative video.
+
+The public API for plugin authors and embedding applications. Submodules:
+:mod:`ministudio.hookspecs` (the plugin contract), :mod:`ministudio.errors` (the exception
+tree), :mod:`ministudio.plugins` (discovery), :mod:`ministudio.dispatch` (calling providers),
+:mod:`ministudio.config` (layered settings), :mod:`ministudio.testing` (kit for plugin authors).
+"""
+
+from __future__ import annotations
+
+from ministudio.capabilities import (
+    AuthSpec,
+    ClipModel,
+    Operation,
+    Pricing,
+    ProviderSpec,
+    ReferenceRole,
+    ScorerInfo,
+    SpeechModel,
+    Voice,
+    frame_size,
+)
+from ministudio.context import CallContext
+from ministudio.errors import (
+    AuthenticationError,
+    CapabilityError,
+    ConfigError,
+    ContentRejectedError,
+    JobFailedError,
+    MediaError,
+    MinistudioError,
+    PaymentRequiredError,
+    PluginError,
+    ProviderError,
+    ProviderNotFoundError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from ministudio.hookspecs import PLUGIN_API, hookimpl
+from ministudio.requests import (
+    AnchorFrame,
+    AnchorFrameRequest,
+    ClipRequest,
+    ClipResult,
+    IdentityRequest,
+    IdentityScore,
+    ReferenceImage,
+    SpeechRequest,
+    SpeechResult,
+    WordTiming,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PLUGIN_API",
+    "AnchorFrame",
+    "AnchorFrameRequest",
+    "AuthSpec",
+    "AuthenticationError",
+    "CallContext",
+    "CapabilityError",
+    "ClipModel",
+    "ClipRequest",
+    "ClipResult",
+    "ConfigError",
+    "ContentRejectedError",
+    "IdentityRequest",
+    "IdentityScore",
+    "JobFailedError",
+    "MediaError",
+    "MinistudioError",
+    "Operation",
+    "PaymentRequiredError",
+    "PluginError",
+    "Pricing",
+    "ProviderError",
+    "ProviderNotFoundError",
+    "ProviderSpec",
+    "ProviderUnavailableError",
+    "RateLimitedError",
+    "ReferenceImage",
+    "ReferenceRole",
+    "ScorerInfo",
+    "SpeechModel",
+    "SpeechRequest",
+    "SpeechResult",
+    "Voice",
+    "WordTiming",
+    "__version__",
+    "frame_size",
+    "hookimpl",
+]

@@ -1,0 +1,261 @@
+"""What a provider declares about itself: operations, models, capabilities, pricing, auth.
+
+Plugins return :class:`ProviderSpec` records from their ``register_providers`` hook. Everything
+here is plain data (frozen attrs records) so that core can list providers, check a request
+against a model (:mod:`ministudio.capcheck`) and estimate cost without calling the provider.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+__all__ = [
+    "AuthSpec",
+    "ClipModel",
+    "Operation",
+    "Pricing",
+    "ProviderSpec",
+    "ReferenceRole",
+    "ScorerInfo",
+    "SpeechModel",
+    "Voice",
+    "frame_size",
+]
+
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+class Operation(str, enum.Enum):
+    """The four operations a provider can offer, one per hookspec."""
+
+    CLIP = "clip"
+    SPEECH = "speech"
+    ANCHOR_FRAME = "anchor-frame"
+    IDENTITY = "identity"
+
+
+class ReferenceRole(str, enum.Enum):
+    """How a reference image conditions a clip."""
+
+    SUBJECT = "subject"  #: a character or object that must appear (Veo "asset")
+    STYLE = "style"  #: the look to copy
+    ENVIRONMENT = "environment"  #: the place the shot happens in
+
+
+def _positive(_inst: object, attribute: attrs.Attribute[object], value: object) -> None:
+    if value is not None and value <= 0:  # type: ignore[operator]
+        raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Pricing:
+    """What a model costs, with where the number came from and when it was read.
+
+    Set exactly what applies: ``per_second`` of output (video, audio), ``per_request``, or
+    ``per_million_chars`` of input text (speech). Users override prices in their settings
+    (``[pricing.PROVIDER.MODEL]``) when a price changes before the plugin does.
+    """
+
+    per_second: Decimal | None = None
+    per_request: Decimal | None = None
+    per_million_chars: Decimal | None = None
+    currency: str = "USD"
+    as_of: date | None = None
+    source: str = ""
+
+    def estimate(self, *, seconds: float = 0.0, chars: int = 0, requests: int = 1) -> Decimal:
+        total = Decimal(0)
+        if self.per_second is not None:
+            total += self.per_second * Decimal(str(round(seconds, 3)))
+        if self.per_request is not None:
+            total += self.per_request * requests
+        if self.per_million_chars is not None:
+            total += self.per_million_chars * Decimal(chars) / Decimal(1_000_000)
+        return total
+
+
+@attrs.frozen(kw_only=True)
+class AuthSpec:
+    """Where a provider's credentials come from. Only names are declared, never values.
+
+    ``env_vars`` are read from the environment (and a project ``.env`` file); ``any_of``
+    means one of them is enough. ``optional`` providers also work without them (e.g.
+    Application Default Credentials found by the SDK).
+    """
+
+    env_vars: tuple[str, ...] = ()
+    description: str = ""
+    optional: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class ClipModel:
+    """Capabilities of one video model. Core checks every request against these before I/O.
+
+    Durations: either ``durations`` (the discrete values the model accepts, e.g. ``(4, 6, 8)``)
+    or a ``min_duration_s``..``max_duration_s`` range. Empty tuples for ``aspect_ratios``,
+    ``resolutions`` or ``fps`` mean "any".
+    """
+
+    id: str
+    description: str = ""
+    durations: tuple[float, ...] = ()
+    min_duration_s: float = 0.5
+    max_duration_s: float = 8.0
+    aspect_ratios: tuple[str, ...] = ("16:9",)
+    resolutions: tuple[str, ...] = ("720p",)
+    fps: tuple[int, ...] = (24,)
+    max_reference_images: int = 0
+    reference_roles: tuple[ReferenceRole, ...] = ()
+    #: whether reference images can be sent together with a first/last frame
+    references_with_frames: bool = False
+    first_frame: bool = False
+    last_frame: bool = False
+    native_audio: bool = False
+    seed: bool = True
+    negative_prompt: bool = True
+    max_prompt_chars: int | None = None
+    #: seconds one "extend" step adds (scene extension), when the model can extend a clip
+    extension_s: float | None = None
+    max_candidates: int = 1
+    max_concurrency: int | None = attrs.field(default=None, validator=_positive)
+    requests_per_minute: int | None = attrs.field(default=None, validator=_positive)
+    #: a crashed render can re-attach to a submitted job by its id
+    resumable: bool = False
+    pricing: Pricing | None = None
+    notes: str = ""
+
+    def allowed_durations(self) -> tuple[float, ...]:
+        """The discrete durations, or ``()`` when any value in the range is accepted."""
+        return self.durations
+
+    @property
+    def longest(self) -> float:
+        return max(self.durations) if self.durations else self.max_duration_s
+
+
+@attrs.frozen(kw_only=True)
+class Voice:
+    id: str
+    language: str = "en-US"
+    gender: str | None = None
+    description: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class SpeechModel:
+    """Capabilities of one speech model: its voices, languages and how it times words."""
+
+    id: str
+    description: str = ""
+    voices: tuple[Voice, ...] = ()
+    languages: tuple[str, ...] = ()
+    #: ``native`` when the engine reports word times, ``estimated`` when core must guess them
+    word_timings: str = "native"
+    instructions: bool = False
+    max_chars: int | None = None
+    sample_rate: int = 22050
+    max_concurrency: int | None = attrs.field(default=None, validator=_positive)
+    requests_per_minute: int | None = attrs.field(default=None, validator=_positive)
+    pricing: Pricing | None = None
+    notes: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ScorerInfo:
+    """What an identity scorer measures. ``kind`` is ``face`` for a real face identity score,
+    ``look`` for a colour/structure continuity score that says nothing about who it is."""
+
+    kind: str
+    threshold: float
+    description: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ProviderSpec:
+    """One provider a plugin offers. Returned (or yielded) from ``register_providers``.
+
+    ``name`` is what users write in films and on the command line: lowercase letters,
+    digits and ``-_.``. ``plugin`` is filled in by core with the entry point it came from.
+    """
+
+    name: str = attrs.field()
+    operations: frozenset[Operation] = attrs.field(converter=frozenset)
+    description: str = ""
+    clip_models: tuple[ClipModel, ...] = ()
+    speech_models: tuple[SpeechModel, ...] = ()
+    scorer: ScorerInfo | None = None
+    #: the clip model used when a film names none (else the first of ``clip_models``)
+    default_model: str | None = None
+    #: the speech model used when a film names none (else the first of ``speech_models``)
+    default_speech_model: str | None = None
+    auth: AuthSpec = AuthSpec()
+    docs_url: str | None = None
+    #: filled in by core: the plugin (entry point) name that registered this spec
+    plugin: str | None = None
+
+    @name.validator
+    def _check_name(self, _attribute: object, value: str) -> None:
+        if not value or not set(value) <= _NAME_CHARS or not value[0].isalnum():
+            raise ValueError(
+                f"provider name {value!r} must be lowercase letters, digits and '-_.'"
+            )
+
+    @operations.validator
+    def _check_ops(self, _attribute: object, value: frozenset[Operation]) -> None:
+        if not value:
+            raise ValueError(f"provider {self.name!r} declares no operations")
+        if Operation.CLIP in value and not self.clip_models:
+            raise ValueError(f"provider {self.name!r} offers clips but declares no clip_models")
+        if Operation.SPEECH in value and not self.speech_models:
+            raise ValueError(
+                f"provider {self.name!r} offers speech but declares no speech_models"
+            )
+
+    def clip_model(self, model: str | None) -> ClipModel:
+        """The named clip model, or the default one. Raises ``KeyError`` with the choices."""
+        return _pick(self.clip_models, model or self.default_model, self.name)
+
+    def speech_model(self, model: str | None) -> SpeechModel:
+        return _pick(self.speech_models, model or self.default_speech_model, self.name)
+
+
+def _pick(models, wanted, name):  # type: ignore[no-untyped-def]
+    if not models:
+        raise KeyError(f"provider {name!r} declares no models of that kind")
+    if wanted is None:
+        return models[0]
+    for m in models:
+        if m.id == wanted:
+            return m
+    raise KeyError(
+        f"provider {name!r} has no model {wanted!r}; choose one of: "
+        + ", ".join(m.id for m in models)
+    )
+
+
+_RES_HEIGHT = {"360p": 360, "480p": 480, "540p": 540, "720p": 720, "1080p": 1080, "2160p": 2160, "4k": 2160}
+
+
+def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
+    """Pixel size for an aspect ratio and a resolution name: ``("9:16", "720p") -> (720, 1280)``.
+
+    The resolution names the short side. Sizes are rounded to even numbers (H.264 needs them).
+    ``WIDTHxHEIGHT`` is accepted too.
+    """
+    if "x" in resolution:
+        w, h = (int(v) for v in resolution.lower().split("x", 1))
+        return w, h
+    short = _RES_HEIGHT.get(resolution.lower())
+    if short is None:
+        raise ValueError(f"unknown resolution {resolution!r}; use e.g. 720p, 1080p or 1280x720")
+    a, b = (float(v) for v in aspect_ratio.split(":", 1))
+    if a >= b:
+        w, h = short * a / b, short
+    else:
+        w, h = short, short * b / a
+    return int(round(w / 2)) * 2, int(round(h / 2)) * 2

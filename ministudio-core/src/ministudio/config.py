@@ -1,0 +1,200 @@
+"""Layered settings. Later layers win:
+
+1. built-in defaults (:data:`DEFAULTS`)
+2. the user's config file: ``config.toml`` in the platform config folder
+   (``ministudio config path`` prints it; ``MINISTUDIO_CONFIG`` points elsewhere)
+3. the project's ``ministudio.toml`` next to the film
+4. environment variables ``MINISTUDIO__SECTION__KEY=value`` (double underscores separate
+   levels; values are read as TOML literals when they parse, else as strings)
+5. command-line ``--set section.key=value``
+
+Secrets never live here: providers read them from the environment (``CallContext.env``),
+which also includes a project ``.env`` file (existing variables win), so secret injectors such
+as ``doppler run --`` work unchanged. ``Settings.describe()`` masks anything secret-looking.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ministudio.errors import ConfigError
+
+__all__ = ["DEFAULTS", "Settings", "load_settings", "mask", "user_config_path"]
+
+DEFAULTS: dict[str, Any] = {
+    "defaults": {"provider": "animatic", "model": None, "speech_provider": "piper", "voice": None},
+    "render": {"concurrency": 4, "max_cost": None, "attempts": 4},
+    "identity": {"scorer": None, "threshold": None, "max_attempts": 3},
+    "media": {"codec": "libx264", "crf": 20, "preset": "veryfast"},
+    "plugins": {"disabled": []},
+    "providers": {},
+    "pricing": {},
+}
+
+SECRET_KEY = re.compile(r"(key|token|secret|password|passwd|credential|auth)", re.IGNORECASE)
+ENV_PREFIX = "MINISTUDIO__"
+PROJECT_FILE = "ministudio.toml"
+MASK = "****"
+
+
+def user_config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get("MINISTUDIO_CONFIG"):
+        return Path(env["MINISTUDIO_CONFIG"])
+    import platformdirs
+
+    return platformdirs.user_config_path("ministudio") / "config.toml"
+
+
+def mask(value: str) -> str:
+    return MASK if value else ""
+
+
+class Settings:
+    """Merged settings with the source of every value."""
+
+    def __init__(self, data: dict[str, Any], sources: dict[str, str], env: dict[str, str]):
+        self.data = data
+        self.sources = sources
+        #: process environment plus the project's ``.env`` (for providers' credentials)
+        self.env = env
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.data
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def provider(self, name: str) -> dict[str, Any]:
+        return dict(self.data.get("providers", {}).get(name, {}))
+
+    def provider_settings(self) -> dict[str, dict[str, Any]]:
+        return {k: dict(v) for k, v in self.data.get("providers", {}).items()}
+
+    def describe(self) -> list[tuple[str, Any, str]]:
+        """``(key, value, source)`` rows, secret-looking values masked."""
+        rows = []
+        for key, value in _flatten(self.data):
+            leaf = key.rsplit(".", 1)[-1]
+            if SECRET_KEY.search(leaf) and isinstance(value, str):
+                value = mask(value)
+            rows.append((key, value, self.sources.get(key, "default")))
+        return rows
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            yield from _flatten(value, path + ".")
+        else:
+            yield path, value
+
+
+def _merge(base: dict[str, Any], layer: Mapping[str, Any], source: str,
+           sources: dict[str, str], prefix: str = "") -> None:
+    for key, value in layer.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value, source, sources, path + ".")
+        elif isinstance(value, Mapping):
+            base[key] = {}
+            _merge(base[key], value, source, sources, path + ".")
+        else:
+            base[key] = value
+            sources[path] = source
+
+
+def _check_sections(layer: Mapping[str, Any], source: str) -> list[str]:
+    return [
+        f"{source}: unknown section '{k}' (known: {', '.join(sorted(DEFAULTS))})"
+        for k in layer
+        if k not in DEFAULTS
+    ]
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _nest(dotted: str, value: Any) -> dict[str, Any]:
+    parts = [p for p in dotted.split(".") if p]
+    out: dict[str, Any] = {}
+    node = out
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def load_settings(
+    *,
+    project_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Iterable[str] = (),
+    user_config: Path | None = None,
+) -> Settings:
+    """Merge every layer; raise ConfigError listing every bad key or value."""
+    env = dict(os.environ if env is None else env)
+    data = copy.deepcopy(DEFAULTS)
+    sources: dict[str, str] = {}
+    problems: list[str] = []
+
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    user_path = user_config or user_config_path(env)
+    if user_path.is_file():
+        layers.append((str(user_path), _read_toml(user_path)))
+    if project_dir is not None:
+        project_file = Path(project_dir) / PROJECT_FILE
+        if project_file.is_file():
+            layers.append((str(project_file), _read_toml(project_file)))
+        dotenv = Path(project_dir) / ".env"
+        if dotenv.is_file():
+            from dotenv import dotenv_values
+
+            for key, value in dotenv_values(dotenv).items():
+                if value is not None:
+                    env.setdefault(key, value)
+    env_layer: dict[str, Any] = {}
+    for key, raw in env.items():
+        if key.startswith(ENV_PREFIX):
+            dotted = key[len(ENV_PREFIX):].lower().replace("__", ".")
+            _merge(env_layer, _nest(dotted, _parse_value(raw)), "", {})
+    if env_layer:
+        layers.append(("environment", env_layer))
+    cli_layer: dict[str, Any] = {}
+    for item in overrides:
+        if "=" not in item:
+            problems.append(f"--set {item!r}: expected KEY=VALUE, e.g. render.concurrency=2")
+            continue
+        key, raw = item.split("=", 1)
+        _merge(cli_layer, _nest(key.strip(), _parse_value(raw.strip())), "", {})
+    if cli_layer:
+        layers.append(("command line", cli_layer))
+
+    for source, layer in layers:
+        problems += _check_sections(layer, source)
+        _merge(data, {k: v for k, v in layer.items() if k in DEFAULTS}, source, sources)
+    if problems:
+        raise ConfigError("invalid settings", problems=problems)
+    return Settings(data, sources, env)

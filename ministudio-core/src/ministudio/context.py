@@ -1,0 +1,62 @@
+"""What core hands to every operation hook alongside the request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import structlog
+
+__all__ = ["CallContext"]
+
+DEFAULT_TIMEOUT_S = 60.0
+
+
+def _noop_report(_job_id: str) -> None:
+    return None
+
+
+@attrs.frozen(kw_only=True)
+class CallContext:
+    """Per-call environment for a hook implementation.
+
+    - ``settings``: this provider's merged settings (``[providers.NAME]``), secrets excluded.
+    - ``env``: environment variables (including a project ``.env``); read credentials here.
+    - ``workdir``: an existing folder for outputs; core moves results to their final place.
+    - ``transport``: an HTTP transport to use instead of the network (tests inject
+      ``httpx.MockTransport`` / ``httpx2.MockTransport``); ``None`` in production.
+    - ``report_job(job_id)``: call it as soon as a paid long-running job exists, before waiting.
+    - ``resume_job_id``: a job submitted by an earlier (crashed) run to re-attach to.
+    - ``log``: a structlog logger bound to the shot and provider. Never log secrets.
+    """
+
+    workdir: Path = attrs.field(converter=Path)
+    settings: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=lambda v: MappingProxyType(dict(v))
+    )
+    env: Mapping[str, str] = attrs.field(factory=dict, converter=lambda v: MappingProxyType(dict(v)))
+    transport: Any = None
+    report_job: Callable[[str], None] = _noop_report
+    resume_job_id: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    log: Any = attrs.field(factory=lambda: structlog.get_logger("ministudio.provider"))
+
+    def http_client(self, **kwargs: Any) -> Any:
+        """An ``httpx.AsyncClient`` with explicit timeouts and the injected transport, if any."""
+        import httpx
+
+        kwargs.setdefault("timeout", httpx.Timeout(self.timeout_s, connect=10.0))
+        if self.transport is not None:
+            kwargs.setdefault("transport", self.transport)
+        return httpx.AsyncClient(**kwargs)
+
+    def secret(self, *names: str) -> str | None:
+        """The first of ``names`` set in the environment, or ``None``."""
+        for name in names:
+            value = self.env.get(name)
+            if value:
+                return value
+        return None

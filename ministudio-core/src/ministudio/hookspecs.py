@@ -1,0 +1,183 @@
+"""The plugin contract: the hooks a MiniStudio plugin implements.
+
+A plugin is a module (or object) with functions marked ``@ministudio.hookimpl``, published
+through an entry point in the ``ministudio`` group::
+
+    [project.entry-points.ministudio]
+    kling = "ministudio_kling.plugin"
+
+and a module attribute ``MINISTUDIO_PLUGIN_API = 1`` naming the version of this contract it was
+written against (a plugin for another version is reported ``incompatible`` and not used).
+
+Registration hooks
+    ``register_providers`` declares what the plugin offers as :class:`ProviderSpec` records.
+
+Operation hooks
+    ``generate_clip`` and ``synthesize_speech`` are *routed*: core calls them only on the plugin
+    that registered ``request.provider`` (never broadcast), so one plugin raising or hanging
+    cannot affect another. ``extract_anchor_frame`` and ``score_identity`` are *first result*
+    hooks: core ships default implementations marked ``trylast``; a plugin overrides them with
+    ``tryfirst=True``, and a user pins one by provider name (``identity.scorer = "face"``),
+    in which case only the plugin that registered that name is called.
+
+Any operation hook may be ``async def`` (core awaits it) or a plain function (core runs it in
+a worker thread, off the event loop). Arguments are opt-in, as in pluggy: a hookimpl may accept
+fewer arguments than the spec lists.
+
+Every hook receives a ``context`` (:class:`ministudio.context.CallContext`) with the provider's
+settings, a folder to write outputs into, an HTTP transport override for tests, a bound logger,
+and ``report_job`` for long-running jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Iterable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ministudio.capabilities import ProviderSpec
+    from ministudio.context import CallContext
+    from ministudio.requests import (
+        AnchorFrame,
+        AnchorFrameRequest,
+        ClipRequest,
+        ClipResult,
+        IdentityRequest,
+        IdentityScore,
+        SpeechRequest,
+        SpeechResult,
+    )
+
+__all__ = ["PLUGIN_API", "PROJECT", "hookimpl", "hookspec"]
+
+#: the version of this contract; bumped only for breaking changes
+PLUGIN_API = 1
+PROJECT = "ministudio"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -- registration ------------------------------------------------------------------------------
+
+
+@hookspec
+def register_providers() -> Iterable[ProviderSpec]:
+    """Declare the providers this plugin offers.
+
+    Return (or yield) :class:`~ministudio.ProviderSpec` records. Called once per plugin at load
+    time; it must be cheap: import heavy SDKs inside the operation hooks, not here. A spec whose
+    name another plugin also registers is reported as a conflict naming both sources.
+
+    Example::
+
+        from ministudio import ClipModel, Operation, Pricing, ProviderSpec, hookimpl
+
+        @hookimpl
+        def register_providers():
+            yield ProviderSpec(
+                name="kling",
+                operations={Operation.CLIP},
+                clip_models=(ClipModel(id="kling-2", durations=(5, 10),
+                                       aspect_ratios=("16:9", "9:16", "1:1"),
+                                       first_frame=True,
+                                       pricing=Pricing(per_second=Decimal("0.07"),
+                                                       as_of=date(2026, 11, 1),
+                                                       source="https://kling.example/pricing")),),
+                auth=AuthSpec(env_vars=("KLING_API_KEY",)),
+            )
+    """
+
+
+# -- operations --------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def generate_clip(
+    request: ClipRequest, context: CallContext
+) -> ClipResult | Awaitable[ClipResult] | None:
+    """Render one clip for ``request`` and return a :class:`~ministudio.ClipResult`.
+
+    Routed: called only on the plugin that registered ``request.provider``. Core has already
+    checked the request against the model's declared capabilities, so the implementation maps
+    it to its API without re-validating. Write the video into ``context.workdir``. Raise the
+    :mod:`ministudio.errors` class that fits a failure (``RateLimitedError``, ``AuthenticationError``...);
+    do not retry, core does. For long-running jobs call ``context.report_job(job_id)`` as soon
+    as the job exists, and if ``context.resume_job_id`` is set, re-attach to that job instead
+    of submitting a new one (declare ``resumable=True`` on the model).
+
+    Example::
+
+        @hookimpl
+        async def generate_clip(request, context):
+            async with context.http_client() as http:
+                job = (await http.post(URL, json={"prompt": request.prompt})).json()
+                context.report_job(job["id"])
+                ...
+            return ClipResult(path=out, provider=request.provider, model=request.model,
+                              duration_s=request.duration_s, width=1280, height=720, fps=24)
+    """
+
+
+@hookspec(firstresult=True)
+def synthesize_speech(
+    request: SpeechRequest, context: CallContext
+) -> SpeechResult | Awaitable[SpeechResult] | None:
+    """Speak ``request.text`` into a WAV file in ``context.workdir`` and return a
+    :class:`~ministudio.SpeechResult` with word timings.
+
+    Routed: called only on the plugin that registered ``request.provider``. Engines without
+    native word times estimate them and set ``timing_source="estimated"``.
+
+    Example::
+
+        @hookimpl
+        def synthesize_speech(request, context):
+            path = context.workdir / "speech.wav"
+            samples, words = my_engine.say(request.text, voice=request.voice)
+            write_wav(path, samples, 22050)
+            return SpeechResult(path=path, provider=request.provider, sample_rate=22050,
+                                duration_s=len(samples) / 22050, words=words)
+    """
+
+
+@hookspec(firstresult=True)
+def extract_anchor_frame(
+    request: AnchorFrameRequest, context: CallContext
+) -> AnchorFrame | Awaitable[AnchorFrame] | None:
+    """Pick the still a continued shot starts from (normally the last sharp frame).
+
+    Stops at first non-None result. Core's default is ``trylast``; mark an override
+    ``tryfirst=True``. Return ``None`` (synchronously) to decline and let the next one answer.
+
+    Example::
+
+        @hookimpl(tryfirst=True)
+        def extract_anchor_frame(request, context):
+            if request.clip.suffix != ".mov":
+                return None
+            ...
+            return AnchorFrame(path=png, time_s=7.96, frame_index=191, width=1280, height=720)
+    """
+
+
+@hookspec(firstresult=True)
+def score_identity(
+    request: IdentityRequest, context: CallContext
+) -> IdentityScore | Awaitable[IdentityScore] | None:
+    """Score how well a clip or image matches a character's reference portraits, in [0, 1].
+
+    Stops at first non-None result. Core's default (``trylast``) is a *look* score (colour and
+    structure); a plugin with a real face model overrides it with ``tryfirst=True`` and sets
+    ``kind="face"``. Return ``None`` (synchronously) to decline.
+
+    Example::
+
+        @hookimpl(tryfirst=True)
+        def score_identity(request, context):
+            sims = [cosine(embed(f), ref) for f in sample(request.media, request.samples)]
+            return IdentityScore(score=median(sims), p10=p10(sims), minimum=min(sims),
+                                 scorer="myface", kind="face", threshold=0.6)
+    """

@@ -1,0 +1,453 @@
+"""Plugin discovery and the plugin manager.
+
+Discovery happens in two phases so that one broken plugin never takes the rest down:
+
+1. *Metadata* (nothing imported): every distribution's entry points in the ``ministudio`` group,
+   filtered by the allow/block lists; a plugin whose ``Requires-Dist`` excludes the installed
+   ``ministudio-core`` is ``incompatible`` without being imported.
+2. *Import and register*, one entry point at a time: an import error, a wrong
+   ``MINISTUDIO_PLUGIN_API``, an unknown hook or a raising ``register_providers`` marks that plugin
+   ``failed``/``incompatible`` (with distribution, version, reason and hint) and loading goes on.
+   Provider names offered twice are a conflict naming both sources; neither is used.
+
+Switches (environment): ``MINISTUDIO_LOAD_PLUGINS=a,b`` loads only those (``""`` loads none),
+``MINISTUDIO_DISABLE_PLUGINS=a,b`` skips those (``*`` = all external plugins),
+``MINISTUDIO_STRICT_PLUGINS=1`` turns any load problem into a :class:`PluginLoadError`.
+Names match the entry point name or the distribution name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import os
+import traceback
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import pluggy
+import structlog
+
+from ministudio import hookspecs
+from ministudio.capabilities import Operation, ProviderSpec
+from ministudio.errors import (
+    IncompatiblePluginError,
+    PluginLoadError,
+    ProviderNotFoundError,
+)
+
+__all__ = ["BUILTIN_PLUGINS", "PluginManager", "PluginRecord", "ProviderEntry", "Status"]
+
+log = structlog.get_logger(__name__)
+
+GROUP = "ministudio"
+CORE_DIST = "ministudio-core"
+
+#: modules always registered (core's default implementations), as ``(name, module)``
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+
+ENV_LOAD = "MINISTUDIO_LOAD_PLUGINS"
+ENV_DISABLE = "MINISTUDIO_DISABLE_PLUGINS"
+ENV_STRICT = "MINISTUDIO_STRICT_PLUGINS"
+
+
+class Status:
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    FAILED = "failed"
+    INCOMPATIBLE = "incompatible"
+
+
+@attrs.frozen(kw_only=True)
+class PluginRecord:
+    """One plugin (an entry point or a built-in module) and what became of it."""
+
+    name: str
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    builtin: bool = False
+    status: str = Status.ACTIVE
+    reason: str = ""
+    hint: str = ""
+    traceback: str = ""
+    providers: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class ProviderEntry:
+    """A row of ``ministudio providers list``: a provider, or a plugin that offers none."""
+
+    name: str
+    plugin: PluginRecord
+    status: str
+    spec: ProviderSpec | None = None
+    reason: str = ""
+
+    @property
+    def note(self) -> str:
+        return self.reason or self.plugin.reason
+
+
+def _split(value: str) -> set[str]:
+    return {v.strip() for v in value.split(",") if v.strip()}
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _core_version() -> str:
+    try:
+        return md.version(CORE_DIST)
+    except md.PackageNotFoundError:  # running from a source tree
+        from ministudio import __version__
+
+        return __version__
+
+
+class PluginManager:
+    """Loads plugins, keeps what each one offers, and routes operation hooks to their owner.
+
+    ``load_entrypoints=False`` gives a manager with only the built-in plugins, for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        load_entrypoints: bool = True,
+        builtins: bool = True,
+        env: Mapping[str, str] | None = None,
+        disabled: Iterable[str] = (),
+        strict: bool | None = None,
+    ) -> None:
+        self.env = dict(os.environ if env is None else env)
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.strict = _truthy(self.env.get(ENV_STRICT)) if strict is None else strict
+        self._disabled_extra = set(disabled)
+        self.records: dict[str, PluginRecord] = {}
+        self._specs: dict[str, list[ProviderSpec]] = {}
+        self._conflicts: dict[str, str] = {}
+        self._callers: dict[tuple[str, str], Any] = {}
+        if builtins:
+            for name, module in BUILTIN_PLUGINS:
+                self._load_module(name, module, builtin=True)
+        if load_entrypoints:
+            self.load_entrypoints()
+        self._resolve_conflicts()
+        if self.strict:
+            self.raise_for_problems()
+
+    # -- discovery -----------------------------------------------------------------------
+
+    def _allowed(self, ep_name: str, dist_name: str) -> tuple[bool, str]:
+        names = {ep_name, dist_name}
+        disabled = _split(self.env.get(ENV_DISABLE, "")) | self._disabled_extra
+        if "*" in disabled or names & disabled:
+            return False, f"disabled by {ENV_DISABLE} or settings"
+        if ENV_LOAD in self.env:
+            allowed = _split(self.env[ENV_LOAD])
+            if not names & allowed:
+                return False, f"not in {ENV_LOAD}"
+        return True, ""
+
+    def load_entrypoints(self) -> None:
+        """Find and load every plugin in the ``ministudio`` entry-point group."""
+        seen: set[str] = set()
+        for dist in md.distributions():
+            eps = [ep for ep in dist.entry_points if ep.group == GROUP]
+            if not eps:
+                continue
+            dist_name = dist.metadata["Name"] or "?"
+            version = dist.version
+            for ep in eps:
+                if ep.name in seen or ep.name in self.records:
+                    continue  # the same dist found twice on sys.path
+                seen.add(ep.name)
+                base = dict(
+                    name=ep.name, module=ep.value, distribution=dist_name, version=version
+                )
+                ok, why = self._allowed(ep.name, dist_name)
+                if not ok:
+                    self.records[ep.name] = PluginRecord(**base, status=Status.DISABLED, reason=why)
+                    continue
+                problem = _requirement_problem(dist)
+                if problem:
+                    self._fail(
+                        PluginRecord(**base),
+                        Status.INCOMPATIBLE,
+                        problem,
+                        hint=f"upgrade {dist_name}, or disable it with {ENV_DISABLE}={ep.name}",
+                    )
+                    continue
+                self._load_module(ep.name, ep.value, distribution=dist_name, version=version, ep=ep)
+
+    def _fail(
+        self, record: PluginRecord, status: str, reason: str, *, hint: str = "", tb: str = ""
+    ) -> None:
+        hint = hint or f"disable it with {ENV_DISABLE}={record.name}"
+        self.records[record.name] = attrs.evolve(
+            record, status=status, reason=reason, hint=hint, traceback=tb, providers=()
+        )
+        log.warning(
+            "plugin.unusable",
+            plugin=record.name,
+            distribution=record.distribution,
+            version=record.version,
+            status=status,
+            reason=reason,
+        )
+
+    def _load_module(
+        self,
+        name: str,
+        module: str,
+        *,
+        builtin: bool = False,
+        distribution: str | None = None,
+        version: str | None = None,
+        ep: md.EntryPoint | None = None,
+    ) -> None:
+        record = PluginRecord(
+            name=name, module=module, distribution=distribution, version=version, builtin=builtin
+        )
+        try:
+            obj = ep.load() if ep is not None else importlib.import_module(module)
+        except Exception as exc:  # noqa: BLE001 - any import failure demotes only this plugin
+            self._fail(
+                record,
+                Status.FAILED,
+                f"import failed: {type(exc).__name__}: {exc}",
+                tb=traceback.format_exc(),
+            )
+            return
+        self.register(obj, record=record)
+
+    def register(
+        self,
+        plugin: object,
+        name: str | None = None,
+        *,
+        record: PluginRecord | None = None,
+    ) -> PluginRecord:
+        """Register a plugin object (a module or any object with hookimpls).
+
+        Tests and embedding applications use this directly; failures are recorded like those of
+        entry points, and the record is returned.
+        """
+        if record is None:
+            if name is None:
+                name = getattr(plugin, "__name__", None) or type(plugin).__name__
+            record = PluginRecord(name=name, module=getattr(plugin, "__name__", repr(plugin)))
+        api = getattr(plugin, "MINISTUDIO_PLUGIN_API", None)
+        if api != hookspecs.PLUGIN_API:
+            self._fail(
+                record,
+                Status.INCOMPATIBLE,
+                f"built for plugin API {api!r}, this ministudio-core speaks {hookspecs.PLUGIN_API}",
+                hint=f"install a release of {record.distribution or record.name} made for "
+                f"ministudio-core {_core_version()}",
+            )
+            return self.records[record.name]
+        try:
+            self.pm.register(plugin, name=record.name)
+        except Exception as exc:  # noqa: BLE001 - pluggy validation errors
+            self._fail(
+                record, Status.INCOMPATIBLE, f"registration refused: {exc}", tb=traceback.format_exc()
+            )
+            return self.records[record.name]
+        unknown = [
+            impl.specname or impl.function.__name__
+            for caller in (self.pm.get_hookcallers(plugin) or [])
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin and caller.spec is None and not impl.optionalhook
+        ]
+        if unknown:
+            self.pm.unregister(plugin)
+            self._fail(
+                record,
+                Status.INCOMPATIBLE,
+                f"implements hooks this core does not know: {', '.join(sorted(set(unknown)))}",
+            )
+            return self.records[record.name]
+        try:
+            specs = self._call_registration(plugin)
+        except Exception as exc:  # noqa: BLE001
+            self.pm.unregister(plugin)
+            self._fail(
+                record,
+                Status.FAILED,
+                f"register_providers raised {type(exc).__name__}: {exc}",
+                tb=traceback.format_exc(),
+            )
+            return self.records[record.name]
+        stamped = [attrs.evolve(s, plugin=record.name) for s in specs]
+        for spec in stamped:
+            self._specs.setdefault(spec.name, []).append(spec)
+        self.records[record.name] = attrs.evolve(
+            record, providers=tuple(s.name for s in stamped)
+        )
+        self._callers.clear()
+        return self.records[record.name]
+
+    def unregister(self, name: str) -> None:
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        record = self.records.pop(name, None)
+        for provider in record.providers if record else ():
+            self._specs[provider] = [s for s in self._specs.get(provider, []) if s.plugin != name]
+            if not self._specs[provider]:
+                del self._specs[provider]
+        self._callers.clear()
+        self._resolve_conflicts()
+
+    def _call_registration(self, plugin: object) -> list[ProviderSpec]:
+        impls = [i for i in self.pm.hook.register_providers.get_hookimpls() if i.plugin is plugin]
+        specs: list[ProviderSpec] = []
+        for impl in impls:
+            for spec in impl.function() or ():
+                if not isinstance(spec, ProviderSpec):
+                    raise TypeError(f"yielded {type(spec).__name__}, expected ProviderSpec")
+                specs.append(spec)
+        return specs
+
+    def _resolve_conflicts(self) -> None:
+        self._conflicts = {}
+        for name, specs in self._specs.items():
+            if len(specs) > 1:
+                sources = " and ".join(self._source(s.plugin or "?") for s in specs)
+                self._conflicts[name] = f"provider name '{name}' is offered by {sources}"
+
+    def _source(self, plugin: str) -> str:
+        rec = self.records.get(plugin)
+        if rec is None or rec.distribution is None:
+            return f"plugin '{plugin}'" + (" (built in)" if rec and rec.builtin else "")
+        return f"{rec.distribution} {rec.version} (plugin '{plugin}')"
+
+    # -- queries -------------------------------------------------------------------------
+
+    def problems(self) -> list[str]:
+        out = [
+            f"{r.name} ({r.distribution or 'built in'} {r.version or ''}): {r.status}: {r.reason}"
+            for r in self.records.values()
+            if r.status in (Status.FAILED, Status.INCOMPATIBLE)
+        ]
+        out += list(self._conflicts.values())
+        return out
+
+    def raise_for_problems(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise PluginLoadError(
+                "plugins failed to load (strict mode): " + "; ".join(problems),
+                hint=f"fix or uninstall them, or unset {ENV_STRICT}",
+            )
+
+    def entries(self) -> list[ProviderEntry]:
+        """Every provider and every plugin that offers none, for listing."""
+        rows: list[ProviderEntry] = []
+        for record in self.records.values():
+            if record.status != Status.ACTIVE or not record.providers:
+                rows.append(ProviderEntry(name=record.name, plugin=record, status=record.status))
+                continue
+            for provider in record.providers:
+                spec = next(s for s in self._specs[provider] if s.plugin == record.name)
+                if provider in self._conflicts:
+                    rows.append(
+                        ProviderEntry(
+                            name=provider,
+                            plugin=record,
+                            status=Status.FAILED,
+                            spec=spec,
+                            reason="conflict: " + self._conflicts[provider]
+                            + f"; disable one with {ENV_DISABLE}=<plugin>",
+                        )
+                    )
+                else:
+                    rows.append(
+                        ProviderEntry(name=provider, plugin=record, status=Status.ACTIVE, spec=spec)
+                    )
+        return sorted(rows, key=lambda r: (r.status != Status.ACTIVE, r.name))
+
+    def providers(self, operation: Operation | None = None) -> list[ProviderSpec]:
+        """Active provider specs, optionally only those offering ``operation``."""
+        out = []
+        for name, specs in self._specs.items():
+            if name in self._conflicts:
+                continue
+            if operation is None or operation in specs[0].operations:
+                out.append(specs[0])
+        return sorted(out, key=lambda s: s.name)
+
+    def get_provider(self, name: str, operation: Operation | None = None) -> ProviderSpec:
+        """The active provider called ``name``; the error says why one is not available."""
+        if name in self._conflicts:
+            raise ProviderNotFoundError(
+                f"provider '{name}' is not usable: {self._conflicts[name]}",
+                hint=f"disable one of them with {ENV_DISABLE}",
+            )
+        specs = self._specs.get(name)
+        if not specs:
+            record = self.records.get(name)
+            if record is not None and record.status != Status.ACTIVE:
+                err_cls = (
+                    IncompatiblePluginError
+                    if record.status == Status.INCOMPATIBLE
+                    else ProviderNotFoundError
+                )
+                raise err_cls(
+                    f"provider '{name}' is {record.status}: {record.reason}", hint=record.hint
+                )
+            available = ", ".join(s.name for s in self.providers(operation)) or "none"
+            raise ProviderNotFoundError(
+                f"no provider named '{name}' is installed (available: {available})",
+                hint="see `ministudio providers list`",
+            )
+        spec = specs[0]
+        if operation is not None and operation not in spec.operations:
+            ops = ", ".join(sorted(o.value for o in spec.operations))
+            raise ProviderNotFoundError(
+                f"provider '{name}' does not offer {operation.value} (it offers: {ops})"
+            )
+        return spec
+
+    # -- routing -------------------------------------------------------------------------
+
+    def caller_for(self, hook: str, provider: str, operation: Operation) -> Any:
+        """A hook caller that reaches only the plugin that registered ``provider``."""
+        spec = self.get_provider(provider, operation)
+        key = (hook, spec.plugin or "")
+        if key not in self._callers:
+            owner = self.pm.get_plugin(spec.plugin or "")
+            others = [p for p in self.pm.get_plugins() if p is not owner]
+            self._callers[key] = self.pm.subset_hook_caller(hook, remove_plugins=others)
+        return self._callers[key]
+
+    def first_result_caller(self, hook: str) -> Any:
+        """The broadcast first-result caller (``tryfirst`` overrides win over core's default)."""
+        return getattr(self.pm.hook, hook)
+
+
+def _requirement_problem(dist: md.Distribution) -> str:
+    """Why the installed core does not satisfy the plugin's requirement on it (or ``""``)."""
+    reqs = [r for r in (dist.requires or []) if r.lower().replace("_", "-").startswith(CORE_DIST)]
+    if not reqs:
+        return ""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    core = _core_version()
+    for raw in reqs:
+        try:
+            req = Requirement(raw)
+        except InvalidRequirement:
+            continue
+        if req.marker is not None and "extra" in str(req.marker):
+            continue
+        if req.name.lower().replace("_", "-") == CORE_DIST and not req.specifier.contains(
+            core, prereleases=True
+        ):
+            return f"requires {CORE_DIST}{req.specifier}, installed {core}"
+    return ""
