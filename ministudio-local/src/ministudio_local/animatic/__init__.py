@@ -1,0 +1,1 @@
+"""The ``animatic`` provider: storyboard previsualization clips drawn without any model."""

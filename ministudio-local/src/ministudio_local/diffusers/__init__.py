@@ -1,0 +1,1 @@
+"""Open video models (Wan, LTX-Video, CogVideoX) through Hugging Face diffusers."""

@@ -1,0 +1,1 @@
+"""The ``face`` identity scorer: dlib face detection + ResNet descriptor."""
