@@ -63,7 +63,9 @@ def list_(state: AppState, as_json: bool) -> None:
                 f"[{style}]{r['status']}[/]", ",".join(r["operations"]),
                 ",".join(r["models"]), r["note"],
             )
-        Console(soft_wrap=False).print(table)
+        import sys
+
+        Console(width=None if sys.stdout.isatty() else 240).print(table)
     if state.debug:
         for record in manager.records.values():
             if record.traceback:

@@ -1,0 +1,3 @@
+from ministudio.cli import main
+
+main()

@@ -1,0 +1,364 @@
+"""Conformance suites a provider plugin's tests subclass.
+
+The tests are derived from what the provider *declares*: every declared capability limit is
+probed with a request just beyond it (it must raise :class:`CapabilityError` with zero HTTP
+calls), every model renders a minimal valid request whose result must honour the requested
+duration and aspect ratio, HTTP errors must map to the right error classes and ``retryable``
+flags, and a canary secret must never leak into error messages or logs.
+
+Example (a plugin talking to an HTTP API through ``context.transport``)::
+
+    import httpx
+    from ministudio.testing.conformance import ClipProviderConformance
+    import ministudio_kling.plugin
+
+    class TestKlingConformance(ClipProviderConformance):
+        plugin = ministudio_kling.plugin
+        provider = "kling"
+        env = {"KLING_API_KEY": "sk-test"}
+        transport_kind = "httpx"           # "httpx2" for SDKs built on httpx2, None if offline
+
+        def respond(self, request):        # the mock API: answer one successful job
+            ...
+            return httpx.Response(200, content=mp4_bytes)
+
+Override ``error_response`` if the API's error bodies need a particular shape, and skip a test
+only with a reason: ``tests_to_skip = {"the API has no 5xx path": ["test_error_mapping"]}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import pytest
+from structlog.testing import capture_logs
+
+from ministudio.capabilities import ClipModel, ProviderSpec, ReferenceRole, SpeechModel
+from ministudio.converter import structure, unstructure
+from ministudio.dispatch import Dispatcher, RetryPolicy
+from ministudio.errors import (
+    AuthenticationError,
+    CapabilityError,
+    MinistudioError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from ministudio.plugins import PluginManager, Status
+from ministudio.requests import ClipRequest, ReferenceImage, SpeechRequest
+from ministudio.testing.transport import RecordingTransport
+
+__all__ = ["ClipProviderConformance", "SpeechProviderConformance"]
+
+CANARY = "canary-secret-3f9a7c"
+
+
+def _png(path: Path, size: tuple[int, int] = (64, 64)) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", size, (120, 80, 60)).save(path)
+    return path
+
+
+class _Base:
+    #: the plugin module or object under test
+    plugin: ClassVar[Any]
+    #: the provider name it registers
+    provider: ClassVar[str]
+    #: environment for the provider (fake credentials); secret-looking values get a canary
+    env: ClassVar[Mapping[str, str]] = {}
+    #: the provider's settings (``[providers.NAME]``)
+    settings: ClassVar[Mapping[str, Any]] = {}
+    #: "httpx", "httpx2" or None (a provider that does no HTTP)
+    transport_kind: ClassVar[str | None] = "httpx"
+    #: HTTP status -> the error class it must raise
+    error_statuses: ClassVar[Mapping[int, type[ProviderError]]] = {
+        401: AuthenticationError,
+        429: RateLimitedError,
+        503: ProviderUnavailableError,
+    }
+    #: reason -> test names to skip
+    tests_to_skip: ClassVar[Mapping[str, list[str]]] = {}
+
+    # -- hooks for the subclass --------------------------------------------------------
+
+    def respond(self, request: Any) -> Any:
+        """The mock API's answer to a successful call (for HTTP providers)."""
+        raise NotImplementedError("HTTP providers must implement respond(request)")
+
+    def error_response(self, request: Any, status: int) -> Any:
+        body = {"error": {"code": status, "message": "simulated failure", "status": str(status)}}
+        headers = {"retry-after": "1"} if status == 429 else {}
+        mod = __import__(self.transport_kind or "httpx")
+        return mod.Response(status, json=body, headers=headers)
+
+    # -- machinery ---------------------------------------------------------------------
+
+    def _skip_if_listed(self, name: str) -> None:
+        for reason, names in self.tests_to_skip.items():
+            if name in names:
+                pytest.skip(reason)
+
+    def _env(self) -> dict[str, str]:
+        return dict(self.env)
+
+    def manager(self) -> PluginManager:
+        pm = PluginManager(load_entrypoints=False, builtins=True, env=self._env())
+        record = pm.register(self.plugin, name=f"under-test-{self.provider}")
+        assert record.status == Status.ACTIVE, f"plugin did not load: {record.reason}"
+        return pm
+
+    def dispatcher(self, transport: RecordingTransport, env: Mapping[str, str] | None = None) -> Dispatcher:
+        kind = self.transport_kind
+        wire = None if kind is None else getattr(transport, kind)()
+        return Dispatcher(
+            self.manager(),
+            provider_settings={self.provider: dict(self.settings)},
+            env=dict(env if env is not None else self._env()),
+            transport=wire,
+            retry=RetryPolicy(attempts=1),
+        )
+
+    def spec(self) -> ProviderSpec:
+        return self.manager().get_provider(self.provider)
+
+    # -- tests -------------------------------------------------------------------------
+
+    def test_spec_is_registered_and_round_trips(self) -> None:
+        self._skip_if_listed("test_spec_is_registered_and_round_trips")
+        spec = self.spec()
+        assert spec.name == self.provider
+        assert structure(unstructure(spec), ProviderSpec) == spec
+
+    def test_import_is_light(self) -> None:
+        """Registration must not import heavy ML/SDK modules (keeps `providers list` fast)."""
+        self._skip_if_listed("test_import_is_light")
+        import subprocess
+        import sys
+
+        module = getattr(self.plugin, "__name__", None)
+        if not isinstance(module, str) or not module.startswith("ministudio"):
+            pytest.skip("plugin is not an importable module")
+        code = (
+            "import sys, importlib; m = importlib.import_module(%r); "
+            "list(m.register_providers()) if hasattr(m, 'register_providers') else None; "
+            "heavy = [n for n in ('torch', 'diffusers', 'transformers', 'google.genai', 'openai', "
+            "'huggingface_hub', 'dlib', 'onnxruntime', 'piper') if n in sys.modules]; print(heavy)"
+        ) % module
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "[]", f"importing {module} pulled in {out.stdout.strip()}"
+
+
+class ClipProviderConformance(_Base):
+    """Conformance for ``generate_clip`` providers. See the module docstring."""
+
+    def models(self) -> tuple[ClipModel, ...]:
+        return self.spec().clip_models
+
+    def valid_request(self, model: ClipModel, tmp_path: Path) -> ClipRequest:
+        """The smallest request the model must accept (override to adjust)."""
+        duration = min(model.durations) if model.durations else max(model.min_duration_s, 1.0)
+        return ClipRequest(
+            provider=self.provider,
+            model=model.id,
+            prompt="A red kite over green hills, wide shot",
+            duration_s=float(duration),
+            aspect_ratio=model.aspect_ratios[0] if model.aspect_ratios else "16:9",
+            resolution=model.resolutions[0] if model.resolutions else "720p",
+            fps=model.fps[0] if model.fps else 24,
+            seed=7 if model.seed else None,
+            shot_id="conformance",
+        )
+
+    def beyond_capabilities(self, model: ClipModel, tmp_path: Path) -> dict[str, ClipRequest]:
+        """One request per declared limit, each just beyond it."""
+        base = self.valid_request(model, tmp_path)
+        img = _png(tmp_path / "ref.png")
+        out: dict[str, ClipRequest] = {}
+        if model.durations:
+            out["duration"] = attrs.evolve(base, duration_s=max(model.durations) + 0.5)
+        else:
+            out["duration"] = attrs.evolve(base, duration_s=model.max_duration_s + 1.0)
+        if model.aspect_ratios:
+            odd = next(a for a in ("21:9", "4:3", "3:4", "2:1") if a not in model.aspect_ratios)
+            out["aspect_ratio"] = attrs.evolve(base, aspect_ratio=odd)
+        if model.resolutions and "4320p" not in model.resolutions:
+            out["resolution"] = attrs.evolve(base, resolution="4320p")
+        role = model.reference_roles[0] if model.reference_roles else ReferenceRole.SUBJECT
+        refs = tuple(ReferenceImage(path=img, role=role) for _ in range(model.max_reference_images + 1))
+        out["reference_images"] = attrs.evolve(base, reference_images=refs)
+        if not model.first_frame:
+            out["first_frame"] = attrs.evolve(base, first_frame=img)
+        if not model.last_frame:
+            out["last_frame"] = attrs.evolve(base, last_frame=img)
+        if model.first_frame and model.max_reference_images and not model.references_with_frames:
+            out["references_with_frames"] = attrs.evolve(
+                base, first_frame=img, reference_images=(ReferenceImage(path=img, role=role),)
+            )
+        if not model.native_audio:
+            out["audio"] = attrs.evolve(base, generate_audio=True)
+        if model.max_prompt_chars:
+            out["prompt_length"] = attrs.evolve(base, prompt="x" * (model.max_prompt_chars + 1))
+        return out
+
+    def test_beyond_capabilities_raises_before_io(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_beyond_capabilities_raises_before_io")
+        for model in self.models():
+            for limit, request in self.beyond_capabilities(model, tmp_path).items():
+                transport = RecordingTransport()
+                with pytest.raises(CapabilityError):
+                    asyncio.run(
+                        self.dispatcher(transport).generate_clip(request, workdir=tmp_path / "w")
+                    )
+                assert transport.calls == 0, f"{model.id}: {limit} check made HTTP calls"
+
+    def test_result_honours_request(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_result_honours_request")
+        import av
+
+        for model in self.models():
+            request = self.valid_request(model, tmp_path)
+            transport = RecordingTransport(self.respond)
+            result = asyncio.run(
+                self.dispatcher(transport).generate_clip(request, workdir=tmp_path / model.id)
+            )
+            assert result.path.is_file() and result.path.stat().st_size > 0
+            with av.open(str(result.path)) as container:
+                stream = container.streams.video[0]
+                duration = float(container.duration or 0) / av.time_base
+                width, height = stream.codec_context.width, stream.codec_context.height
+            assert abs(duration - request.duration_s) <= max(0.25, 2 / request.fps), (
+                f"{model.id}: asked {request.duration_s}s, got {duration:.3f}s"
+            )
+            a, b = (int(v) for v in request.aspect_ratio.split(":"))
+            assert abs(Fraction(width, height) - Fraction(a, b)) <= Fraction(a, b) * Fraction(3, 100), (
+                f"{model.id}: asked {request.aspect_ratio}, got {width}x{height}"
+            )
+            assert (result.width, result.height) == (width, height)
+
+    def test_error_mapping(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_error_mapping")
+        if self.transport_kind is None:
+            pytest.skip("provider does no HTTP")
+        model = self.models()[0]
+        for status, expected in self.error_statuses.items():
+            transport = RecordingTransport(lambda r, s=status: self.error_response(r, s))
+            with pytest.raises(expected) as info:
+                asyncio.run(
+                    self.dispatcher(transport).generate_clip(
+                        self.valid_request(model, tmp_path), workdir=tmp_path / str(status)
+                    )
+                )
+            assert info.value.retryable == expected.retryable
+            assert transport.calls >= 1
+
+    def test_secrets_never_leak(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_secrets_never_leak")
+        if self.transport_kind is None or not self.env:
+            pytest.skip("provider takes no credentials over HTTP")
+        env = {k: CANARY for k in self.env}
+        transport = RecordingTransport(lambda r: self.error_response(r, 401))
+        model = self.models()[0]
+        with capture_logs() as logs, pytest.raises(MinistudioError) as info:
+            asyncio.run(
+                self.dispatcher(transport, env=env).generate_clip(
+                    self.valid_request(model, tmp_path), workdir=tmp_path / "s"
+                )
+            )
+        assert CANARY not in str(info.value)
+        assert CANARY not in json.dumps(logs, default=str)
+
+
+class SpeechProviderConformance(_Base):
+    """Conformance for ``synthesize_speech`` providers."""
+
+    text: ClassVar[str] = "The kite rose over the quiet hills."
+
+    def models(self) -> tuple[SpeechModel, ...]:
+        return self.spec().speech_models
+
+    def valid_request(self, model: SpeechModel) -> SpeechRequest:
+        voice = model.voices[0].id if model.voices else None
+        return SpeechRequest(provider=self.provider, model=model.id, text=self.text, voice=voice,
+                             shot_id="conformance")
+
+    def beyond_capabilities(self, model: SpeechModel) -> dict[str, SpeechRequest]:
+        base = self.valid_request(model)
+        out = {"empty_text": attrs.evolve(base, text="  ")}
+        if model.voices:
+            out["voice"] = attrs.evolve(base, voice="no-such-voice-xyz")
+        if not model.instructions:
+            out["instructions"] = attrs.evolve(base, instructions="whisper")
+        if model.max_chars:
+            out["length"] = attrs.evolve(base, text="a " * (model.max_chars + 1))
+        return out
+
+    def test_beyond_capabilities_raises_before_io(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_beyond_capabilities_raises_before_io")
+        for model in self.models():
+            for limit, request in self.beyond_capabilities(model).items():
+                transport = RecordingTransport()
+                with pytest.raises(CapabilityError):
+                    asyncio.run(
+                        self.dispatcher(transport).synthesize_speech(request, workdir=tmp_path)
+                    )
+                assert transport.calls == 0, f"{model.id}: {limit} check made HTTP calls"
+
+    def test_result_has_audio_and_word_timings(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_result_has_audio_and_word_timings")
+        import wave
+
+        for model in self.models():
+            transport = RecordingTransport(self.respond)
+            result = asyncio.run(
+                self.dispatcher(transport).synthesize_speech(
+                    self.valid_request(model), workdir=tmp_path / model.id
+                )
+            )
+            with wave.open(str(result.path)) as wav:
+                seconds = wav.getnframes() / wav.getframerate()
+                assert wav.getframerate() == result.sample_rate
+            assert abs(seconds - result.duration_s) < 0.02
+            assert result.words, "no word timings"
+            assert result.timing_source in ("native", "estimated")
+            last = 0.0
+            for w in result.words:
+                assert last - 1e-6 <= w.start_s <= w.end_s <= result.duration_s + 1e-6
+                last = w.start_s
+
+    def test_error_mapping(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_error_mapping")
+        if self.transport_kind is None:
+            pytest.skip("provider does no HTTP")
+        model = self.models()[0]
+        for status, expected in self.error_statuses.items():
+            transport = RecordingTransport(lambda r, s=status: self.error_response(r, s))
+            with pytest.raises(expected) as info:
+                asyncio.run(
+                    self.dispatcher(transport).synthesize_speech(
+                        self.valid_request(model), workdir=tmp_path / str(status)
+                    )
+                )
+            assert info.value.retryable == expected.retryable
+
+    def test_secrets_never_leak(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_secrets_never_leak")
+        if self.transport_kind is None or not self.env:
+            pytest.skip("provider takes no credentials over HTTP")
+        env = {k: CANARY for k in self.env}
+        transport = RecordingTransport(lambda r: self.error_response(r, 401))
+        with capture_logs() as logs, pytest.raises(MinistudioError) as info:
+            asyncio.run(
+                self.dispatcher(transport, env=env).synthesize_speech(
+                    self.valid_request(self.models()[0]), workdir=tmp_path
+                )
+            )
+        assert CANARY not in str(info.value)
+        assert CANARY not in json.dumps(logs, default=str)
+
