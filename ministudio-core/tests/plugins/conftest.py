@@ -6,10 +6,11 @@ packages, so a subprocess with ``PYTHONPATH=<folder>`` sees these as real instal
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+
+from ministudio.testing.distributions import add_distribution as add_dist
 
 GOOD = '''
 from ministudio import ClipModel, Operation, ProviderSpec, hookimpl
@@ -20,25 +21,6 @@ def register_providers():
     yield ProviderSpec(name={provider!r}, operations={{Operation.CLIP}},
                        clip_models=(ClipModel(id="m1"),))
 '''
-
-
-def add_dist(
-    site: Path,
-    dist: str,
-    module: str,
-    source: str,
-    *,
-    version: str = "1.0.0",
-    ep_name: str | None = None,
-    requires: tuple[str, ...] = (),
-) -> None:
-    (site / f"{module}.py").write_text(textwrap.dedent(source))
-    info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
-    info.mkdir(parents=True)
-    meta = [f"Metadata-Version: 2.1", f"Name: {dist}", f"Version: {version}"]
-    meta += [f"Requires-Dist: {r}" for r in requires]
-    (info / "METADATA").write_text("\n".join(meta) + "\n")
-    (info / "entry_points.txt").write_text(f"[ministudio]\n{ep_name or module} = {module}\n")
 
 
 def broken_site(site: Path) -> Path:
