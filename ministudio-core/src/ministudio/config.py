@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "defaults": {"provider": "animatic", "model": None, "speech_provider": "piper", "voice": None},
     "render": {"concurrency": 4, "max_cost": None, "attempts": 4},
     "identity": {"scorer": None, "threshold": None, "max_attempts": 3},
-    "media": {"codec": "libx264", "crf": 20, "preset": "veryfast"},
+    "media": {"codec": "libx264", "crf": 20, "preset": "veryfast", "anchor_frame": None},
     "plugins": {"disabled": []},
     "providers": {},
     "pricing": {},

@@ -95,6 +95,23 @@ class Dispatcher:
         self.timeouts = {"clip": 1800.0, "speech": 300.0, "anchor-frame": 120.0, "identity": 300.0}
         self.timeouts.update(timeouts or {})
 
+    @classmethod
+    def from_settings(cls, manager: PluginManager, settings: Any, **kwargs: Any) -> Dispatcher:
+        """A dispatcher configured from :class:`~ministudio.config.Settings`: provider tables,
+        environment, retry attempts and pinned implementations (``identity.scorer``,
+        ``media.anchor_frame``)."""
+        pins = {
+            op: name
+            for op, name in (
+                ("identity", settings.get("identity.scorer")),
+                ("anchor-frame", settings.get("media.anchor_frame")),
+            )
+            if name
+        }
+        kwargs.setdefault("retry", RetryPolicy(attempts=int(settings.get("render.attempts") or 4)))
+        return cls(manager, provider_settings=settings.provider_settings(), env=settings.env,
+                   pins=pins, **kwargs)
+
     # -- public operations ---------------------------------------------------------------
 
     async def generate_clip(
