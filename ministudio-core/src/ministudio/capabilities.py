@@ -29,7 +29,7 @@ __all__ = [
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
-class Operation(str, enum.Enum):
+class Operation(enum.StrEnum):
     """The four operations a provider can offer, one per hookspec."""
 
     CLIP = "clip"
@@ -38,7 +38,7 @@ class Operation(str, enum.Enum):
     IDENTITY = "identity"
 
 
-class ReferenceRole(str, enum.Enum):
+class ReferenceRole(enum.StrEnum):
     """How a reference image conditions a clip."""
 
     SUBJECT = "subject"  #: a character or object that must appear (Veo "asset")

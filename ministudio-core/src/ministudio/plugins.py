@@ -45,7 +45,7 @@ GROUP = "ministudio"
 CORE_DIST = "ministudio-core"
 
 #: modules always registered (core's default implementations), as ``(name, module)``
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("core", "ministudio.builtin"),)
 
 ENV_LOAD = "MINISTUDIO_LOAD_PLUGINS"
 ENV_DISABLE = "MINISTUDIO_DISABLE_PLUGINS"

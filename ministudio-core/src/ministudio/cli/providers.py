@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ministudio.capabilities import ClipModel, ProviderSpec, SpeechModel
+from ministudio.capabilities import ClipModel, ProviderSpec
 from ministudio.cli import AppState, emit_json
 from ministudio.converter import unstructure
 from ministudio.plugins import ProviderEntry, Status

@@ -146,11 +146,11 @@ class _Base:
         if not isinstance(module, str) or not module.startswith("ministudio"):
             pytest.skip("plugin is not an importable module")
         code = (
-            "import sys, importlib; m = importlib.import_module(%r); "
+            f"import sys, importlib; m = importlib.import_module({module!r}); "
             "list(m.register_providers()) if hasattr(m, 'register_providers') else None; "
             "heavy = [n for n in ('torch', 'diffusers', 'transformers', 'google.genai', 'openai', "
             "'huggingface_hub', 'dlib', 'onnxruntime', 'piper') if n in sys.modules]; print(heavy)"
-        ) % module
+        )
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "[]", f"importing {module} pulled in {out.stdout.strip()}"
 
