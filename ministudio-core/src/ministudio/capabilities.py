@@ -8,6 +8,7 @@ against a model (:mod:`ministudio.capcheck`) and estimate cost without calling t
 from __future__ import annotations
 
 import enum
+from typing import Any
 from datetime import date
 from decimal import Decimal
 
@@ -46,8 +47,8 @@ class ReferenceRole(enum.StrEnum):
     ENVIRONMENT = "environment"  #: the place the shot happens in
 
 
-def _positive(_inst: object, attribute: attrs.Attribute[object], value: object) -> None:
-    if value is not None and value <= 0:  # type: ignore[operator]
+def _positive(_inst: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and value <= 0:
         raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
 
 
@@ -254,8 +255,6 @@ def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
     if short is None:
         raise ValueError(f"unknown resolution {resolution!r}; use e.g. 720p, 1080p or 1280x720")
     a, b = (float(v) for v in aspect_ratio.split(":", 1))
-    if a >= b:
-        w, h = short * a / b, short
-    else:
-        w, h = short, short * b / a
-    return int(round(w / 2)) * 2, int(round(h / 2)) * 2
+    long_side = short * max(a, b) / min(a, b)
+    width, height = (long_side, short) if a >= b else (short, long_side)
+    return int(round(width / 2)) * 2, int(round(height / 2)) * 2

@@ -166,7 +166,7 @@ class PluginManager:
                 if ep.name in seen or ep.name in self.records:
                     continue  # the same dist found twice on sys.path
                 seen.add(ep.name)
-                base = dict(
+                base: dict[str, Any] = dict(
                     name=ep.name, module=ep.value, distribution=dist_name, version=version
                 )
                 ok, why = self._allowed(ep.name, dist_name)
@@ -259,7 +259,7 @@ class PluginManager:
             )
             return self.records[record.name]
         unknown = [
-            impl.specname or impl.function.__name__
+            caller.name
             for caller in (self.pm.get_hookcallers(plugin) or [])
             for impl in caller.get_hookimpls()
             if impl.plugin is plugin and caller.spec is None and not impl.optionalhook
