@@ -32,8 +32,17 @@ def write_color_clip(
     audio_hz: float | None = None,
     sample_rate: int = 48000,
     gop: int | None = None,
+    preset: str = "ultrafast",
+    crf: int = 28,
+    texture: bool = False,
+    fade_out_s: float = 0.0,
 ) -> Path:
-    """Encode a real H.264 (+AAC) MP4: a solid colour with a moving bar, so frames differ."""
+    """Encode a real H.264 (+AAC) MP4: a solid colour with a moving bar, so frames differ.
+
+    ``texture`` adds a scrolling noise pattern (realistic bitrate and sharpness);
+    ``fade_out_s`` fades the last seconds to black; ``preset`` other than ``ultrafast``
+    gives B-frames, like real provider output.
+    """
     import av
     import numpy as np
 
@@ -41,7 +50,7 @@ def write_color_clip(
     with av.open(str(path), "w") as out:
         vs = out.add_stream("libx264", rate=fps)
         vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
-        vs.options = {"preset": "ultrafast", "crf": "28"}
+        vs.options = {"preset": preset, "crf": str(crf)}
         if gop:
             vs.gop_size = gop
             vs.options = {**vs.options, "keyint_min": str(gop), "sc_threshold": "0"}
@@ -52,10 +61,17 @@ def write_color_clip(
             astream.layout = "mono"
         base = np.empty((height, width, 3), np.uint8)
         base[:] = color
+        if texture:
+            noise = np.random.default_rng(sum(color)).integers(-40, 40, (height, width, 1))
+            base = np.clip(base.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+        fade_frames = int(round(fade_out_s * fps))
         for i in range(n_frames):
-            img = base.copy()
+            img = np.roll(base, 2 * i, axis=1) if texture else base.copy()
             x = int((i / max(n_frames, 1)) * width)
             img[:, max(0, x - 4): x + 4] = 255 - np.array(color, np.uint8)
+            left = n_frames - i
+            if fade_frames and left <= fade_frames:
+                img = (img.astype(np.float32) * ((left - 1) / fade_frames)).astype(np.uint8)
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")
             frame.pts = i
             for pkt in vs.encode(frame):

@@ -1,0 +1,58 @@
+"""Core's default plugin: the anchor-frame and look-continuity fallbacks.
+
+Registered by :data:`ministudio.plugins.BUILTIN_PLUGINS`. Both hook implementations are
+``trylast``, so any plugin marked ``tryfirst`` (e.g. a real face scorer) answers first. This
+module is imported on every CLI start: heavy media libraries are imported inside the hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ministudio.capabilities import Operation, ProviderSpec, ScorerInfo
+from ministudio.context import CallContext
+from ministudio.hookspecs import hookimpl
+from ministudio.requests import AnchorFrame, AnchorFrameRequest, IdentityRequest, IdentityScore
+
+MINISTUDIO_PLUGIN_API = 1
+
+#: the look score's pass mark (mirrors ministudio.media.look.LOOK_THRESHOLD, kept here so that
+#: listing providers does not import numpy)
+LOOK_THRESHOLD = 0.55
+
+
+@hookimpl
+def register_providers() -> Iterator[ProviderSpec]:
+    yield ProviderSpec(
+        name="last-frame",
+        operations={Operation.ANCHOR_FRAME},
+        description="last sharp frame of the clip (skips fades/blur), lossless PNG (built in)",
+    )
+    yield ProviderSpec(
+        name="look",
+        operations={Operation.IDENTITY},
+        description="colour/structure continuity vs the references (built in, no model)",
+        scorer=ScorerInfo(
+            kind="look",
+            threshold=LOOK_THRESHOLD,
+            description="colour/structure continuity, NOT a face identity score",
+        ),
+    )
+
+
+@hookimpl(trylast=True)
+def extract_anchor_frame(request: AnchorFrameRequest, context: CallContext) -> AnchorFrame:
+    from ministudio.media.anchor import extract_anchor_frame as extract
+
+    window = float(context.settings.get("search_window_s", request.search_window_s))
+    return extract(request.clip, request.output_dir, search_window_s=window)
+
+
+@hookimpl(trylast=True)
+def score_identity(request: IdentityRequest, context: CallContext) -> IdentityScore:
+    from ministudio.media.look import look_score
+
+    threshold = float(context.settings.get("threshold", LOOK_THRESHOLD))
+    return look_score(
+        request.media, request.references, samples=request.samples, threshold=threshold
+    )

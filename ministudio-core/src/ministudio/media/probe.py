@@ -1,0 +1,217 @@
+"""Probing and validating media files (the ``ffprobe`` of MiniStudio, on PyAV).
+
+:func:`probe` reads container and stream headers; :func:`validate_clip` additionally demuxes
+every packet and decodes the first frame, so that empty, truncated, non-video and
+wrong-length files are rejected with a one-line :class:`~ministudio.errors.MediaError`
+before they can reach assembly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+from pathlib import Path
+
+import attrs
+
+from ministudio.errors import MediaError
+
+__all__ = ["MediaInfo", "file_digest", "probe", "validate_clip"]
+
+_TEXT_MAGIC = (b"<", b"{", b"[", b"\xef\xbb\xbf<")
+
+
+@attrs.frozen(kw_only=True)
+class MediaInfo:
+    """What a media file contains. Times are seconds; ``fps`` is the average frame rate."""
+
+    path: Path
+    size_bytes: int
+    container: str
+    duration_s: float
+    has_video: bool = False
+    video_codec: str | None = None
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    fps_fraction: Fraction | None = None
+    pix_fmt: str | None = None
+    profile: str | None = None
+    video_time_base: Fraction | None = None
+    video_duration_s: float | None = None
+    video_start_s: float = 0.0
+    #: frame count from the container index (``validate_clip`` counts packets instead)
+    frames: int = 0
+    #: keyframes counted while demuxing (``validate_clip`` only; 0 after a plain ``probe``)
+    keyframes: int = 0
+    #: sha256 of the decoder configuration (H.264 SPS/PPS): equal means stream-copy compatible
+    video_config: str | None = None
+    has_audio: bool = False
+    audio_codec: str | None = None
+    audio_rate: int = 0
+    audio_channels: int = 0
+    audio_duration_s: float | None = None
+    is_image: bool = False
+
+    @property
+    def av_offset_s(self) -> float | None:
+        """Audio duration minus video duration (None without both streams)."""
+        if self.audio_duration_s is None or self.video_duration_s is None:
+            return None
+        return self.audio_duration_s - self.video_duration_s
+
+
+def file_digest(path: str | Path, *, chunk: int = 1 << 20) -> str:
+    """sha256 of a file's content, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _sniff(path: Path) -> None:
+    if not path.exists():
+        raise MediaError(f"{path}: no such file")
+    if not path.is_file():
+        raise MediaError(f"{path}: not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise MediaError(f"{path}: file is empty (0 bytes)")
+    with open(path, "rb") as fh:
+        head = fh.read(64).lstrip()
+    if head.startswith(_TEXT_MAGIC) or head[:9].lower() in (b"<!doctype", b"<html>"):
+        preview = head[:40].decode("utf-8", "replace").replace("\n", " ")
+        raise MediaError(
+            f"{path}: not a media file, it looks like a text/HTML/JSON document ({preview!r}...)",
+            hint="the provider probably returned an error page instead of a video",
+        )
+
+
+def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
+    if value is None or time_base is None:
+        return None
+    return float(value * time_base)
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Read a media file's headers. Raises :class:`MediaError` if it is not readable media."""
+    import av
+
+    path = Path(path)
+    _sniff(path)
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise MediaError(f"{path}: not a readable media file ({_reason(exc)})") from exc
+    with container:
+        fields: dict = {
+            "path": path,
+            "size_bytes": path.stat().st_size,
+            "container": container.format.name,
+            "duration_s": 0.0 if container.duration is None else container.duration / 1_000_000,
+        }
+        if container.streams.video:
+            v = container.streams.video[0]
+            cc = v.codec_context
+            rate = v.average_rate or v.guessed_rate or v.base_rate
+            fields.update(
+                has_video=True,
+                video_codec=cc.name,
+                width=cc.width,
+                height=cc.height,
+                fps=float(rate) if rate else 0.0,
+                fps_fraction=Fraction(rate) if rate else None,
+                pix_fmt=cc.format.name if cc.format else None,
+                profile=cc.profile,
+                video_time_base=v.time_base,
+                video_duration_s=_seconds(v.duration, v.time_base),
+                video_start_s=_seconds(v.start_time, v.time_base) or 0.0,
+                frames=v.frames or 0,
+                video_config=hashlib.sha256(bytes(cc.extradata or b"")).hexdigest(),
+                is_image=container.format.name.endswith("_pipe")
+                or container.format.name in ("image2", "png", "apng"),
+            )
+        if container.streams.audio:
+            a = container.streams.audio[0]
+            fields.update(
+                has_audio=True,
+                audio_codec=a.codec_context.name,
+                audio_rate=a.codec_context.sample_rate or a.rate or 0,
+                audio_channels=a.codec_context.channels,
+                audio_duration_s=_seconds(a.duration, a.time_base),
+            )
+        if not fields["duration_s"]:
+            fields["duration_s"] = fields.get("video_duration_s") or fields.get(
+                "audio_duration_s") or 0.0
+    return MediaInfo(**fields)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "]" in text and text.startswith("["):
+        text = text.split("]", 1)[1]
+    return text.strip().rstrip(":").strip() or type(exc).__name__
+
+
+def validate_clip(
+    path: str | Path,
+    *,
+    expected_duration_s: float | None = None,
+    tolerance_s: float | None = None,
+    require_audio: bool = False,
+) -> MediaInfo:
+    """Check that ``path`` is a complete, decodable video clip and return its :class:`MediaInfo`.
+
+    Rejects (with :class:`MediaError`): missing or zero-byte files, text/HTML error pages,
+    unreadable containers, files without a video stream, truncated files (fewer packets than
+    the index promises, or a read error while demuxing), a first frame that does not decode,
+    and a duration further than ``tolerance_s`` from ``expected_duration_s`` (default
+    tolerance: the larger of 0.5 s and 5 %).
+    """
+    import av
+
+    info = probe(path)
+    path = info.path
+    if not info.has_video or info.is_image:
+        raise MediaError(f"{path}: has no video stream ({info.container})")
+    if info.width <= 0 or info.height <= 0:
+        raise MediaError(f"{path}: video stream has no frame size")
+    if require_audio and not info.has_audio:
+        raise MediaError(f"{path}: has no audio stream")
+    packets = keyframes = 0
+    end = 0
+    try:
+        with av.open(str(path)) as container:
+            v = container.streams.video[0]
+            v.thread_type = "AUTO"
+            decoded = False
+            for pkt in container.demux(v):
+                if pkt.size == 0 or pkt.dts is None and pkt.pts is None:
+                    continue
+                packets += 1
+                keyframes += bool(pkt.is_keyframe)
+                if pkt.pts is not None:
+                    end = max(end, pkt.pts + (pkt.duration or 0))
+                if not decoded:
+                    frames = v.decode(pkt)
+                    decoded = bool(frames) or packets > 64
+                    if packets > 64 and not frames:
+                        raise MediaError(f"{path}: video does not decode (no frame in 64 packets)")
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"{path}: truncated or corrupt video ({_reason(exc)})") from exc
+    if packets == 0:
+        raise MediaError(f"{path}: video stream has no frames (truncated?)")
+    if info.frames and packets < info.frames:
+        raise MediaError(
+            f"{path}: truncated: {packets} of {info.frames} video frames are present"
+        )
+    duration = info.video_duration_s or info.duration_s
+    if expected_duration_s is not None:
+        tol = tolerance_s if tolerance_s is not None else max(0.5, 0.05 * expected_duration_s)
+        if abs(duration - expected_duration_s) > tol:
+            raise MediaError(
+                f"{path}: duration {duration:.3f}s, expected {expected_duration_s:g}s "
+                f"(tolerance {tol:g}s)"
+            )
+    return attrs.evolve(info, frames=packets, keyframes=keyframes)
