@@ -1,0 +1,142 @@
+"""The ``vertex`` provider: Google Veo 3.1 on Vertex AI.
+
+Registration is cheap (no SDK import). ``generate_clip`` checks the Veo-specific rules,
+submits one long-running ``predictLongRunning`` job through google-genai (Vertex mode),
+reports the operation name to the engine's ledger before polling, re-attaches to
+``context.resume_job_id`` when a crashed render left one, and downloads the result.
+Settings (``[providers.vertex]``): ``project``, ``location``, ``models``, ``capabilities``,
+``service_account_file``, ``access_token_env``, ``output_gcs_uri``, ``person_generation``,
+``labels``, ``poll_initial_s``, ``poll_max_s``, ``poll_factor``, ``poll_deadline_s``,
+``http_timeout_s``. See ``docs/providers/vertex.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
+from ministudio.context import CallContext
+from ministudio.errors import ContentRejectedError, JobFailedError, MinistudioError
+from ministudio.hookspecs import PLUGIN_API, hookimpl
+from ministudio.requests import ClipRequest, ClipResult
+from ministudio_vertex.models import PROVIDER, configured_models, find_model
+
+MINISTUDIO_PLUGIN_API = PLUGIN_API
+
+__all__ = ["MINISTUDIO_PLUGIN_API", "generate_clip", "register_providers"]
+
+
+def _settings_at_load() -> Mapping[str, Any]:
+    """``[providers.vertex]`` as the user configured it (the model list is read at load time)."""
+    try:
+        from ministudio.config import load_settings
+
+        return load_settings(project_dir=Path.cwd(), env=os.environ).provider(PROVIDER)
+    except MinistudioError:
+        return {}
+
+
+@hookimpl
+def register_providers() -> Iterator[ProviderSpec]:
+    try:
+        models = configured_models(_settings_at_load())
+    except MinistudioError:
+        models = configured_models({})
+    yield ProviderSpec(
+        name=PROVIDER,
+        operations={Operation.CLIP},
+        description="Google Veo 3.1 on Vertex AI (native audio, subject references, first/last frame)",
+        clip_models=models,
+        default_model=models[0].id,
+        auth=AuthSpec(
+            env_vars=("VERTEX_ACCESS_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS",
+                      "GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION"),
+            optional=True,
+            description="Application Default Credentials, a service-account file, or an access "
+            "token in VERTEX_ACCESS_TOKEN; project from settings or GOOGLE_CLOUD_PROJECT",
+        ),
+        docs_url="https://cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-1-generate",
+    )
+
+
+@hookimpl
+def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
+    """Render one clip (sync; core runs it in a worker thread)."""
+    from ministudio_vertex import auth, jobs, mapping, output
+    from ministudio_vertex.rules import check_request
+
+    settings = context.settings
+    model = find_model(request.model, settings)
+    check_request(request, model, settings)
+    target = auth.resolve(settings, context.env)
+    log = context.log.bind(location=target.location)
+    client = auth.make_client(target, transport=context.transport, timeout_s=context.timeout_s)
+
+    from google.genai import types
+
+    if context.resume_job_id:
+        operation = types.GenerateVideosOperation(name=context.resume_job_id)
+        log.info("vertex.reattach", job=operation.name)
+    else:
+        source, config = mapping.build_call(request, settings)
+        operation = jobs.submit(client, model=model.id, source=source, config=config)
+        if not operation.name:
+            raise JobFailedError(f"vertex/{model.id}: the API returned no operation name",
+                                 provider=PROVIDER, model=model.id)
+        context.report_job(operation.name)
+        log.info("vertex.submitted", job=operation.name, credentials=target.source)
+    operation = jobs.poll(client, operation, model=model.id,
+                          policy=jobs.PollPolicy.from_settings(settings), log=log)
+    if operation.error:
+        raise jobs.classify_operation_error(operation.error, model=model.id, job_id=operation.name)
+
+    response = operation.response or operation.result
+    videos = [g.video for g in (getattr(response, "generated_videos", None) or []) if g.video]
+    filtered = int(getattr(response, "rai_media_filtered_count", 0) or 0)
+    reasons = list(getattr(response, "rai_media_filtered_reasons", None) or [])
+    if not videos:
+        why = "; ".join(reasons) or "no reason given"
+        raise ContentRejectedError(
+            f"vertex/{model.id}: shot {request.shot_id or '?'}: Veo's safety filter removed "
+            f"{filtered or 'all'} video(s): {why}",
+            provider=PROVIDER, model=model.id, job_id=operation.name,
+            hint="rephrase the prompt or change the reference images; the filtered job "
+            "is normally not billed",
+        )
+    if filtered:
+        log.warning("vertex.partly_filtered", filtered=filtered, reasons=reasons)
+
+    stem = "vertex-" + operation.name.rsplit("/", 1)[-1][:36]
+    paths, uris = output.save_videos(
+        videos, Path(context.workdir), stem,
+        token=lambda: auth.bearer_token(target.credentials),
+        transport=context.transport, timeout_s=context.timeout_s,
+    )
+    info = output.probe(paths[0])
+    return ClipResult(
+        path=paths[0],
+        provider=PROVIDER,
+        model=model.id,
+        duration_s=info.duration_s,
+        width=info.width,
+        height=info.height,
+        fps=info.fps,
+        has_audio=info.has_audio,
+        seed=request.seed,
+        job_id=operation.name,
+        alternates=tuple(paths[1:]),
+        metadata={
+            "operation": operation.name,
+            "location": target.location,
+            "gcs_uris": uris,
+            "rai_filtered_count": filtered,
+            "rai_filtered_reasons": reasons,
+            "requested": attrs.asdict(request, recurse=False, filter=lambda a, v: a.name in (
+                "duration_s", "aspect_ratio", "resolution", "generate_audio", "candidates")),
+        },
+    )
