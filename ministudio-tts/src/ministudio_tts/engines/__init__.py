@@ -1,0 +1,1 @@
+"""One module per speech engine; each is imported only when its provider is used."""

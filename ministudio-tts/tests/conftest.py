@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ministudio.dispatch import Dispatcher, RetryPolicy
+from ministudio.plugins import PluginManager
+from ministudio.requests import SpeechRequest, SpeechResult
+
+import ministudio_tts.plugin
+from ministudio_tts.audio import Envelope
+import wave
+import types
+import numpy as np
+
+
+def make_dispatcher(env: dict[str, str] | None = None, transport: Any = None) -> Dispatcher:
+    pm = PluginManager(load_entrypoints=False, env=env or {})
+    pm.register(ministudio_tts.plugin, "tts")
+    return Dispatcher(pm, env=env or {}, transport=transport, retry=RetryPolicy(attempts=1))
+
+
+@pytest.fixture
+def speak(tmp_path: Path):
+    def run(dispatcher: Dispatcher | None = None, **kwargs: Any) -> SpeechResult:
+        d = dispatcher or make_dispatcher()
+        return asyncio.run(d.synthesize_speech(SpeechRequest(**kwargs), workdir=tmp_path / "out"))
+
+    return run
+
+
+def load(result: SpeechResult) -> np.ndarray:
+    with wave.open(str(result.path)) as w:
+        assert w.getframerate() == result.sample_rate
+        assert w.getnchannels() == 1
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    assert abs(len(data) / result.sample_rate - result.duration_s) < 1e-6
+    return data
+
+
+def check_words(result: SpeechResult, text: str) -> None:
+    assert " ".join(w.word for w in result.words) == " ".join(text.split())
+    last = 0.0
+    for w in result.words:
+        assert last <= w.start_s <= w.end_s <= result.duration_s, w
+        last = w.end_s
+
+
+def onset_errors(result: SpeechResult, samples: np.ndarray, *, min_gap_s: float = 0.1) -> list[float]:
+    """For every sound onset that follows an audible pause, the distance to the nearest word
+    start (seconds). A pause of >= min_gap_s silence is where a listener hears a word begin."""
+    env = Envelope(samples, result.sample_rate)
+    starts = np.array([w.start_s for w in result.words])
+    return [float(np.min(np.abs(starts - t))) for t in env.onsets(min_gap_s=min_gap_s)]
+
+
+@pytest.fixture
+def checks() -> types.SimpleNamespace:
+    """Shared result checks (conftest modules are not importable with --import-mode=importlib)."""
+    return types.SimpleNamespace(load=load, check_words=check_words, onset_errors=onset_errors)
