@@ -1,0 +1,282 @@
+"""The deliverables of a render, written into ``--out``.
+
+``<title>.mp4`` (with a soft subtitle track), ``<title>.srt`` / ``.vtt``, ``contact-sheet.png``,
+``clips/`` and ``audio/`` (the shots and speech lines, for editors), ``<title>.otio`` (an
+OpenTimelineIO timeline referencing them), ``manifest.json`` (see ``docs/manifest.md``) and a
+self-contained ``report.html``. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ministudio.converter import unstructure
+
+__all__ = ["MANIFEST_VERSION", "build_manifest", "write_manifest", "write_outputs",
+           "write_report", "write_timeline"]
+
+MANIFEST_VERSION = 1
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "film"
+
+
+def _link_or_copy(src: Path, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.exists():
+        dest.unlink()
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+    return dest
+
+
+def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) -> Any:
+    """Assemble the film and write every sidecar; returns ``result`` with ``film``/``files``."""
+    from ministudio.media import (
+        AssemblySettings,
+        AssemblyShot,
+        SpeechPlacement,
+        assemble,
+        contact_sheet,
+        cues_from_words,
+        slate_clip,
+        write_srt,
+        write_vtt,
+    )
+    from ministudio.capabilities import frame_size
+    from ministudio.requests import WordTiming
+
+    plan = result.plan
+    out: Path = result.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    name = slug(plan.title)
+    width, height = frame_size(plan.aspect_ratio, plan.resolution)
+    shots = []
+    clips: list[tuple[Any, Path]] = []
+    for rep in result.shots:
+        sp = rep.plan
+        if rep.outcome is not None:
+            clip = rep.outcome.clip
+        else:  # --allow-gaps: a visible card where the shot should be
+            clip = workdir / f"slate-{slug(rep.id)}.mp4"
+            reason = rep.failure.reason if rep.failure else "missing"
+            slate_clip(f"MISSING SHOT {rep.id}\n{reason[:120]}", clip,
+                       duration_s=float(sp.duration_s), width=width, height=height, fps=plan.fps)
+        clips.append((rep, clip))
+        shots.append(AssemblyShot(
+            clip=clip,
+            speech=tuple(SpeechPlacement(wav=s.wav, start_s=t)
+                         for s, t in zip(rep.speech, rep.placements, strict=True)),
+            keep_clip_audio=bool(sp.keep_clip_audio), transition=_transition(sp.transition),
+            transition_s=float(sp.transition_s or 0.0),
+        ))
+    starts = _starts(result.shots, clips)
+    words = [
+        WordTiming(word=w.word, start_s=round(start + t + w.start_s, 3),
+                   end_s=round(start + t + w.end_s, 3))
+        for (rep, _clip), start in zip(clips, starts, strict=True)
+        for s, t in zip(rep.speech, rep.placements, strict=True)
+        for w in s.words
+    ]
+    cues = cues_from_words(words) if words else []
+    media = settings.get("media") or {}
+    film = out / f"{name}.mp4"
+    assembled = assemble(shots, film, AssemblySettings(
+        width=width, height=height, fps=plan.fps, codec=media.get("codec", "libx264"),
+        crf=int(media.get("crf", 20)), preset=media.get("preset", "veryfast"), subtitles=cues,
+    ))
+    starts = list(getattr(assembled, "shot_starts", None) or starts)
+    files: dict[str, Path] = {"film": film}
+    if cues:
+        files["srt"] = write_srt(cues, out / f"{name}.srt")
+        files["vtt"] = write_vtt(cues, out / f"{name}.vtt")
+    # editor's media: the shots and the speech, linked from the store
+    for rep, clip in clips:
+        _link_or_copy(clip, out / "clips" / f"{slug(rep.id)}.mp4")
+        for i, s in enumerate(rep.speech, 1):
+            _link_or_copy(s.wav, out / "audio" / f"{slug(rep.id)}-{i}.wav")
+    sheet_items = [(rep.id, rep.outcome.anchor if rep.outcome and rep.outcome.anchor else clip)
+                   for rep, clip in clips]
+    try:
+        files["contact_sheet"] = contact_sheet(sheet_items, out / "contact-sheet.png")
+    except Exception:  # noqa: BLE001 - the film is done; a missing sheet is reported, not fatal
+        import structlog
+
+        structlog.get_logger(__name__).warning("contact_sheet.failed", exc_info=True)
+    shots_placed = tuple(
+        attrs.evolve(rep, start_s=round(float(st), 3))
+        for rep, st in zip(result.shots, starts, strict=True)
+    )
+    result = attrs.evolve(result, shots=shots_placed, film=film)
+    files["timeline"] = write_timeline(result, out / f"{name}.otio")
+    result = attrs.evolve(result, files={**files, "manifest": out / "manifest.json",
+                                         "report": out / "report.html"})
+    write_manifest(result, out / "manifest.json")
+    write_report(result, out / "report.html")
+    return result
+
+
+def _transition(value: Any) -> str:
+    return str(getattr(value, "value", value) or "cut")
+
+
+def _starts(reports: Any, clips: list[tuple[Any, Path]]) -> list[float]:
+    starts, t = [], 0.0
+    for i, (rep, _clip) in enumerate(clips):
+        sp = rep.plan
+        overlap = float(sp.transition_s or 0.0) if i and _transition(sp.transition) == "dissolve" else 0.0
+        t = max(0.0, t - overlap)
+        starts.append(round(t, 3))
+        dur = rep.outcome.duration_s if rep.outcome is not None else float(sp.duration_s)
+        t += dur
+    return starts
+
+
+# -- manifest ----------------------------------------------------------------------------------
+
+
+def _dec(v: Any) -> str | None:
+    return None if v is None else str(Decimal(str(v)))
+
+
+def build_manifest(result: Any) -> dict[str, Any]:
+    plan = result.plan
+    attempts_by_shot: dict[str, list[dict[str, Any]]] = {}
+    for a in result.attempts:
+        attempts_by_shot.setdefault(a["shot_id"], []).append({
+            "id": a["id"], "stage": a["stage"], "provider": a["provider"], "model": a["model"],
+            "seed": a["seed"], "job_id": a["job_id"], "resumed_job": a["resumed_job"],
+            "status": a["status"], "cost": a["cost"],
+            "started_at": _iso(a["started_at"]), "finished_at": _iso(a["finished_at"]),
+            "seconds": None if not a["finished_at"] else round(a["finished_at"] - a["started_at"], 3),
+            "scores": a["scores"], "error_type": a["error_type"], "error": a["error"],
+        })
+    shots = []
+    for rep in result.shots:
+        sp, oc = rep.plan, rep.outcome
+        req = oc.request if oc is not None else sp.request
+        shots.append({
+            "id": rep.id, "scene": sp.scene_id, "shot": sp.shot_id,
+            "segment": getattr(sp, "segment", 1), "segments": getattr(sp, "segments", 1),
+            "status": rep.status, "start_s": rep.start_s, "duration_s": rep.duration_s,
+            "duration_source": getattr(sp, "duration_source", None),
+            "continues_from": sp.continues_from, "transition": _transition(sp.transition),
+            "provider": req.provider, "model": req.model, "seed": oc.seed if oc else req.seed,
+            "prompt": req.prompt, "negative_prompt": req.negative_prompt,
+            "reference_images": [str(r.path) for r in req.reference_images],
+            "cache_key": oc.cache_key if oc else None, "cached": bool(oc and oc.cached),
+            "clip": f"clips/{slug(rep.id)}.mp4" if oc else None,
+            "clip_sha256": oc.clip_media.split("/")[-1].split(".")[0] if oc else None,
+            "estimated_cost": _dec(getattr(sp, "estimated_cost", None)),
+            "cost": _dec(oc.cost) if oc else None, "variants": oc.variants if oc else 0,
+            "identity": dict(oc.scores) if oc else {}, "note": oc.note if oc else "",
+            "failure": attrs.asdict(rep.failure) if rep.failure else None,
+            "speech": [{"kind": s.kind, "speaker": s.speaker, "text": s.text,
+                        "provider": s.provider, "voice": s.voice, "start_s": t,
+                        "duration_s": s.duration_s, "cached": s.cached, "cost": _dec(s.cost)}
+                       for s, t in zip(rep.speech, rep.placements, strict=True)],
+            "attempts": attempts_by_shot.get(rep.id, []),
+        })
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "title": plan.title,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": result.status,
+        "production_id": result.production_id,
+        "format": {"aspect_ratio": plan.aspect_ratio, "resolution": plan.resolution,
+                   "fps": plan.fps},
+        "files": {k: os.path.relpath(v, result.out_dir) for k, v in result.files.items()},
+        "cost": {"estimated": _dec(result.estimated_cost), "actual": _dec(result.actual_cost),
+                 "currency": result.currency},
+        "provider_calls": result.provider_calls,
+        "wall_s": round(result.wall_s, 3),
+        "failures": [attrs.asdict(f) for f in result.failures],
+        "warnings": list(getattr(plan, "warnings", ()) or ()),
+        "shots": shots,
+    }
+
+
+def _iso(ts: float | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+def write_manifest(result: Any, path: Path) -> Path:
+    from ministudio.media.atomic import write_text_atomic
+
+    write_text_atomic(path, json.dumps(build_manifest(result), indent=2, default=_default))
+    return path
+
+
+def _default(value: Any) -> Any:
+    try:
+        return unstructure(value)
+    except Exception:  # noqa: BLE001
+        return str(value)
+
+
+# -- timeline ----------------------------------------------------------------------------------
+
+
+def write_timeline(result: Any, path: Path) -> Path:
+    """An OpenTimelineIO timeline: V1 the shots, A1 the speech lines at their film times."""
+    import opentimelineio as otio
+
+    from ministudio.media.atomic import atomic_output
+
+    fps = float(result.plan.fps)
+    rt = otio.opentime.RationalTime
+
+    def rng(start: float, dur: float) -> Any:
+        return otio.opentime.TimeRange(rt(round(start * fps), fps), rt(round(dur * fps), fps))
+
+    tl = otio.schema.Timeline(name=result.plan.title)
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    audio = otio.schema.Track(name="A1 speech", kind=otio.schema.TrackKind.Audio)
+    t_audio = 0.0
+    for rep in result.shots:
+        clip_rel = f"clips/{slug(rep.id)}.mp4"
+        video.append(otio.schema.Clip(
+            name=rep.id,
+            media_reference=otio.schema.ExternalReference(target_url=clip_rel),
+            source_range=rng(0.0, rep.duration_s),
+            metadata={"ministudio": {"status": rep.status, "prompt": rep.plan.request.prompt}},
+        ))
+        for i, (s, t) in enumerate(zip(rep.speech, rep.placements, strict=True), 1):
+            at = rep.start_s + t
+            if at > t_audio:
+                audio.append(otio.schema.Gap(source_range=rng(0.0, at - t_audio)))
+                t_audio = at
+            audio.append(otio.schema.Clip(
+                name=f"{rep.id} {s.kind} {s.speaker or ''}".strip(),
+                media_reference=otio.schema.ExternalReference(
+                    target_url=f"audio/{slug(rep.id)}-{i}.wav"),
+                source_range=rng(0.0, s.duration_s),
+                metadata={"ministudio": {"text": s.text}},
+            ))
+            t_audio += round(s.duration_s * fps) / fps
+    tl.tracks.append(video)
+    tl.tracks.append(audio)
+    with atomic_output(path) as tmp:
+        otio.adapters.write_to_file(tl, str(tmp), adapter_name="otio_json")
+    return path
+
+
+def write_report(result: Any, path: Path) -> Path:
+    from ministudio.engine.report import render_html
+    from ministudio.media.atomic import write_text_atomic
+
+    write_text_atomic(path, render_html(build_manifest(result), result))
+    return path
+

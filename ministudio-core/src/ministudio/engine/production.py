@@ -1,0 +1,521 @@
+"""One production's paid work: speech lines and shots, with cache, ledger, budget and retries.
+
+Each provider call is one *attempt* in the ledger. Retries are this module's own loop
+(tenacity, retryable errors only, honouring ``retry_after``); the dispatcher is built with a
+single try so nothing is retried twice and every try is recorded and counted.
+
+The identity gate: after a clip is generated, validated and its anchor frame extracted, each
+character present is scored against their reference portraits. Below the threshold, and while
+the gate's attempts and the budget allow, the shot is generated again with a new seed (and
+more of that character's references where the model takes them); the best attempt is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import structlog
+import tenacity
+
+from ministudio.capabilities import Operation, ReferenceRole
+from ministudio.dispatch import Dispatcher, RetryPolicy
+from ministudio.engine.budget import Budget
+from ministudio.engine.errors import BudgetExceededError, ShotError, ShotFailure
+from ministudio.engine.keys import clip_key, speech_key
+from ministudio.engine.ledger import Ledger
+from ministudio.engine.progress import Emit
+from ministudio.engine.scheduler import Limits
+from ministudio.engine.store import MediaStore
+from ministudio.errors import (
+    AuthenticationError,
+    MediaError,
+    MinistudioError,
+    PaymentRequiredError,
+    ProviderError,
+    ProviderNotFoundError,
+    RateLimitedError,
+)
+from ministudio.pricing import effective_pricing
+from ministudio.requests import (
+    AnchorFrameRequest,
+    ClipRequest,
+    IdentityRequest,
+    ReferenceImage,
+    SpeechRequest,
+    WordTiming,
+)
+
+__all__ = ["Production", "ShotOutcome", "SpeechOutcome", "shoot_all"]
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+#: errors after which no further paid work is started in this render
+FATAL = (BudgetExceededError, AuthenticationError, PaymentRequiredError)
+
+
+@attrs.frozen(kw_only=True)
+class SpeechOutcome:
+    shot_id: str
+    kind: str
+    speaker: str | None
+    text: str
+    wav: Path
+    media: str
+    duration_s: float
+    words: tuple[WordTiming, ...]
+    provider: str
+    voice: str | None
+    cached: bool
+    cost: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class ShotOutcome:
+    """The clip chosen for a shot, where it is stored, and what it took."""
+
+    id: str
+    request: ClipRequest
+    cache_key: str
+    clip: Path
+    clip_media: str
+    anchor: Path | None
+    anchor_media: str | None
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    has_audio: bool
+    seed: int | None
+    cached: bool
+    #: character id -> {"score", "threshold", "passed", "kind", "scorer", "note"}
+    scores: Mapping[str, Any] = attrs.field(factory=dict)
+    cost: Decimal = Decimal(0)
+    variants: int = 1
+    note: str = ""
+
+
+def _retryable(exc: BaseException) -> bool:
+    return bool(getattr(exc, "retryable", False)) or isinstance(exc, MediaError)
+
+
+class Production:
+    """Everything one render shares: ledger, store, dispatcher, limits, budget, progress."""
+
+    def __init__(
+        self, *, ledger: Ledger, store: MediaStore, dispatcher: Dispatcher, limits: Limits,
+        budget: Budget, production_id: int, settings: Any, emit: Emit, workdir: Path,
+        retry: RetryPolicy, force: frozenset[str] = frozenset(), pricing: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.dispatcher = dispatcher
+        self.limits = limits
+        self.budget = budget
+        self.production_id = production_id
+        self.settings = settings
+        self.emit = emit
+        self.workdir = Path(workdir)
+        self.retry = retry
+        self.force = force
+        self.pricing = dict(pricing or {})
+        self.provider_calls = 0
+        self.stopping: BaseException | None = None
+
+    # -- generic attempt loop ------------------------------------------------------------
+
+    async def _with_retries(self, fn: Callable[[int], Awaitable[T]]) -> T:
+        policy = self.retry
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+                return min(exc.retry_after, policy.max_retry_after_s)
+            return tenacity.wait_exponential_jitter(
+                initial=policy.initial_s, max=policy.max_wait_s
+            )(state)
+
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(max(1, policy.attempts)),
+            wait=wait,
+            retry=tenacity.retry_if_exception(_retryable),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                if self.stopping is not None:
+                    raise self.stopping
+                return await fn(attempt.retry_state.attempt_number)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _stop_if_fatal(self, exc: BaseException) -> None:
+        if isinstance(exc, FATAL) and self.stopping is None:
+            self.stopping = exc
+
+    # -- speech --------------------------------------------------------------------------
+
+    async def speak(self, shot_id: str, line: Any) -> SpeechOutcome:
+        request: SpeechRequest = attrs.evolve(line.request, shot_id=shot_id)
+        spec = self.dispatcher.manager.get_provider(request.provider, Operation.SPEECH)
+        model = spec.speech_model(request.model)
+        if request.model is None:
+            request = attrs.evolve(request, model=model.id)
+        key = speech_key(request)
+        hit = None if shot_id in self.force else self.ledger.cache_get(key)
+        if hit and self.store.has(hit["media"]):
+            meta = hit["meta"]
+            self.emit({"event": "speech", "shot": shot_id, "state": "cached"})
+            return self._speech_outcome(shot_id, line, request, hit["media"], meta, True, Decimal(0))
+        pricing = effective_pricing(spec.name, model.id, model.pricing, self.pricing)
+        estimate = pricing.estimate(chars=len(request.text), seconds=0) if pricing else Decimal(0)
+
+        async def once(n: int) -> SpeechOutcome:
+            reserved = self.budget.reserve(estimate, shot=shot_id, what="speech")
+            aid = self.ledger.start_attempt(
+                self.production_id, shot_id, "speech", cache_key=key, provider=spec.name,
+                model=model.id,
+            )
+            tmp = Path(tempfile.mkdtemp(dir=self.workdir, prefix="speech-"))
+            try:
+                async with self.limits.slot(spec.name, model.id,
+                                            max_concurrency=model.max_concurrency,
+                                            requests_per_minute=model.requests_per_minute):
+                    self.provider_calls += 1
+                    result = await self.dispatcher.synthesize_speech(request, workdir=tmp)
+                if not result.path.is_file() or result.path.stat().st_size == 0:
+                    raise MediaError(f"{spec.name} returned an empty speech file")
+                cost = result.cost if result.cost is not None else estimate
+                media = self.store.put(result.path)
+            except BaseException as exc:
+                self.ledger.finish_attempt(aid, "failed", cost=Decimal(0), error=exc)
+                self.budget.settle(reserved, Decimal(0))
+                self.emit({"event": "attempt", "shot": shot_id, "stage": "speech",
+                           "provider": spec.name, "status": "failed", "attempt": n,
+                           "error": f"{type(exc).__name__}: {exc}"})
+                raise
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            self.ledger.finish_attempt(aid, "ok", cost=cost, media=media)
+            self.budget.settle(reserved, cost)
+            self.emit({"event": "attempt", "shot": shot_id, "stage": "speech",
+                       "provider": spec.name, "status": "ok", "attempt": n, "cost": str(cost)})
+            meta = {
+                "duration_s": result.duration_s, "sample_rate": result.sample_rate,
+                "timing_source": result.timing_source, "voice": result.voice,
+                "words": [attrs.asdict(w) for w in result.words],
+            }
+            self.ledger.cache_put(key, "speech", media, meta, provider=spec.name, model=model.id)
+            return self._speech_outcome(shot_id, line, request, media, meta, False, cost)
+
+        self.emit({"event": "speech", "shot": shot_id, "state": "synthesizing"})
+        try:
+            return await self._with_retries(once)
+        except MinistudioError as exc:
+            self._stop_if_fatal(exc)
+            raise ShotError(ShotFailure(
+                shot=shot_id, provider=spec.name, stage="speech", reason=str(exc),
+                error_type=type(exc).__name__,
+            )) from exc
+
+    def _speech_outcome(self, shot_id: str, line: Any, request: SpeechRequest, media: str,
+                        meta: Mapping[str, Any], cached: bool, cost: Decimal) -> SpeechOutcome:
+        return SpeechOutcome(
+            shot_id=shot_id, kind=line.kind, speaker=line.speaker, text=line.text,
+            wav=self.store.path(media), media=media, duration_s=float(meta["duration_s"]),
+            words=tuple(WordTiming(**w) for w in meta.get("words", ())),
+            provider=request.provider, voice=meta.get("voice") or request.voice,
+            cached=cached, cost=cost,
+        )
+
+    # -- shots ---------------------------------------------------------------------------
+
+    async def shoot(self, plan: Any, anchor: Path | None) -> ShotOutcome:
+        """Produce one shot: cache, generate (with retries), validate, anchor, identity gate."""
+        shot = plan.id
+        request: ClipRequest = attrs.evolve(plan.request, shot_id=shot)
+        if anchor is not None:
+            request = attrs.evolve(request, first_frame=anchor)
+        spec = self.dispatcher.manager.get_provider(request.provider, Operation.CLIP)
+        model = spec.clip_model(request.model)
+        base_key = clip_key(request)
+        forced = shot in self.force or getattr(plan, "shot_id", None) in self.force
+        hit = None if forced else self.ledger.cache_get("shot:" + base_key)
+        if hit and self.store.has(hit["media"]):
+            out = self._outcome_from_cache(shot, request, base_key, hit)
+            if out is not None:
+                self.ledger.set_shot(self.production_id, shot, "cached", cache_key=base_key,
+                                     clip=out.clip_media, anchor=out.anchor_media, cost="0",
+                                     cached=True)
+                self.emit({"event": "shot", "shot": shot, "state": "cached",
+                           "scores": _plain_scores(out.scores)})
+                return out
+
+        self.ledger.set_shot(self.production_id, shot, "running", cache_key=base_key)
+        pricing = effective_pricing(spec.name, model.id, model.pricing, self.pricing)
+        estimate = pricing.estimate(seconds=request.duration_s) if pricing else Decimal(0)
+        max_variants = max(1, int(self.settings.get("identity.max_attempts", 3) or 1))
+        best: tuple[float, ShotOutcome] | None = None
+        total_cost = Decimal(0)
+        variant_req = request
+        for variant in range(max_variants):
+            if variant:
+                variant_req = self._stronger(request, variant, base_key, model, plan, best)
+                self.emit({"event": "shot", "shot": shot, "state": "regenerating",
+                           "attempt": variant + 1, "reason": best[1].note if best else ""})
+            key = clip_key(variant_req) + ("" if model.seed else f":variant{variant}")
+            cand, cost = await self._variant(plan, variant_req, key, spec.name, model, estimate,
+                                             forced)
+            total_cost += cost
+            margin = _margin(cand.scores)
+            if best is None or margin > best[0]:
+                best = (margin, cand)
+            if margin >= 0:
+                break
+            if variant + 1 < max_variants and not self._can_afford(estimate):
+                log.info("identity.gate.budget", shot=shot)
+                break
+        assert best is not None
+        chosen = attrs.evolve(best[1], cost=total_cost, variants=variant + 1, cache_key=base_key)
+        meta = _meta(chosen)
+        self.ledger.cache_put("shot:" + base_key, "shot", chosen.clip_media, meta,
+                              provider=spec.name, model=model.id)
+        self.ledger.set_shot(self.production_id, shot, "done", clip=chosen.clip_media,
+                             anchor=chosen.anchor_media, cost=total_cost)
+        self.emit({"event": "shot", "shot": shot, "state": "done", "cost": str(total_cost),
+                   "scores": _plain_scores(chosen.scores), "attempt": variant + 1})
+        return chosen
+
+    def _can_afford(self, estimate: Decimal) -> bool:
+        b = self.budget
+        return b.max_cost is None or b.spent + b.reserved + estimate <= b.max_cost
+
+    def _stronger(self, request: ClipRequest, variant: int, base_key: str, model: Any,
+                  plan: Any, best: tuple[float, ShotOutcome] | None) -> ClipRequest:
+        seed = int(hashlib.sha256(f"{base_key}:{variant}".encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+        changes: dict[str, Any] = {"seed": seed if model.seed else request.seed}
+        refs = list(request.reference_images)
+        frames = request.first_frame is not None or request.last_frame is not None
+        if (ReferenceRole.SUBJECT in model.reference_roles
+                and (not frames or model.references_with_frames) and best is not None):
+            have = {r.path.resolve() for r in refs}
+            failing = [c for c in getattr(plan, "characters", ())
+                       if not best[1].scores.get(c.id, {}).get("passed", True)]
+            for char in failing:
+                for ref in char.references:
+                    if len(refs) >= model.max_reference_images:
+                        break
+                    if Path(ref).resolve() not in have:
+                        refs.append(ReferenceImage(path=ref, role=ReferenceRole.SUBJECT,
+                                                   label=char.id))
+                        have.add(Path(ref).resolve())
+        changes["reference_images"] = tuple(refs)
+        return attrs.evolve(request, **changes)
+
+    async def _variant(self, plan: Any, request: ClipRequest, key: str, provider: str,
+                       model: Any, estimate: Decimal, forced: bool) -> tuple[ShotOutcome, Decimal]:
+        shot = plan.id
+        hit = None if forced else self.ledger.cache_get(key)
+        if hit and self.store.has(hit["media"]):
+            out = self._outcome_from_cache(shot, request, key, hit)
+            if out is not None and out.anchor_media and out.scores is not None:
+                return out, Decimal(0)
+        spent = Decimal(0)
+        attempt_ids: list[int] = []
+
+        async def once(n: int) -> tuple[Any, str]:
+            nonlocal spent
+            resume = self.ledger.resumable_job(key) if model.resumable else None
+            reserved = self.budget.reserve(Decimal(0) if resume else estimate, shot=shot,
+                                           what="the clip")
+            aid = self.ledger.start_attempt(
+                self.production_id, shot, "generate", cache_key=key, provider=provider,
+                model=model.id, seed=request.seed, resumed_job=resume,
+            )
+            attempt_ids.append(aid)
+            if resume:
+                self.ledger.mark_resumed(resume)
+            job: dict[str, str] = {}
+
+            def report_job(job_id: str) -> None:
+                job["id"] = job_id
+                self.ledger.set_job(aid, job_id)
+
+            tmp = Path(tempfile.mkdtemp(dir=self.workdir, prefix="clip-"))
+            self.emit({"event": "shot", "shot": shot, "state": "generating", "attempt": n,
+                       **({"resumed_job": resume} if resume else {})})
+            stage = "generate"
+            cost = Decimal(0)
+            try:
+                async with self.limits.slot(provider, model.id,
+                                            max_concurrency=model.max_concurrency,
+                                            requests_per_minute=model.requests_per_minute):
+                    self.provider_calls += 1
+                    result = await self.dispatcher.generate_clip(
+                        request, workdir=tmp, report_job=report_job, resume_job_id=resume
+                    )
+                # a job that exists, or a result that came back, has been paid for
+                cost = result.cost if result.cost is not None else (
+                    Decimal(0) if resume else estimate)
+                stage = "validate"
+                self.emit({"event": "shot", "shot": shot, "state": "validating"})
+                await _validate_clip(result.path, request.duration_s)
+                media = self.store.put(result.path)
+            except BaseException as exc:
+                if stage == "generate" and job and not resume:
+                    cost = estimate
+                status = "invalid" if stage == "validate" else (
+                    "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed")
+                self.ledger.finish_attempt(aid, status, cost=cost, error=exc,
+                                           job_id=job.get("id"))
+                self.budget.settle(reserved, cost)
+                spent += cost
+                if not isinstance(exc, asyncio.CancelledError):
+                    self.emit({"event": "attempt", "shot": shot, "stage": stage,
+                               "provider": provider, "status": status, "attempt": n,
+                               "cost": str(cost), "error": f"{type(exc).__name__}: {exc}"})
+                if isinstance(exc, MinistudioError):
+                    exc.stage = stage  # type: ignore[attr-defined]
+                raise
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            self.ledger.finish_attempt(aid, "ok", cost=cost, media=media,
+                                       job_id=result.job_id or job.get("id"))
+            self.budget.settle(reserved, cost)
+            spent += cost
+            self.emit({"event": "attempt", "shot": shot, "stage": "generate",
+                       "provider": provider, "status": "ok", "attempt": n, "cost": str(cost)})
+            return result, media
+
+        try:
+            result, media = await self._with_retries(once)
+        except MinistudioError as exc:
+            self._stop_if_fatal(exc)
+            raise ShotError(ShotFailure(
+                shot=shot, provider=provider, stage=getattr(exc, "stage", "generate"),
+                reason=str(exc), error_type=type(exc).__name__,
+            )) from exc
+        clip = self.store.path(media)
+        out = ShotOutcome(
+            id=shot, request=request, cache_key=key, clip=clip, clip_media=media, anchor=None,
+            anchor_media=None, duration_s=result.duration_s, width=result.width,
+            height=result.height, fps=result.fps, has_audio=result.has_audio,
+            seed=result.seed if result.seed is not None else request.seed, cached=False,
+        )
+        # cache the clip at once, so a crash before scoring does not pay for it again
+        self.ledger.cache_put(key, "clip", media, _meta(out), provider=provider, model=model.id)
+        out = await self._finish(plan, out, provider)
+        if attempt_ids:
+            self.ledger.set_scores(attempt_ids[-1], _plain_scores(out.scores, full=True))
+        self.ledger.cache_put(key, "clip", media, _meta(out), provider=provider, model=model.id)
+        return out, spent
+
+    async def _finish(self, plan: Any, out: ShotOutcome, provider: str) -> ShotOutcome:
+        shot = plan.id
+        adir = self.workdir / "anchors"
+        adir.mkdir(parents=True, exist_ok=True)
+        try:
+            frame = await self.dispatcher.extract_anchor_frame(
+                AnchorFrameRequest(clip=out.clip, output_dir=Path(tempfile.mkdtemp(dir=adir)))
+            )
+            anchor_media = self.store.put(frame.path)
+        except MinistudioError as exc:
+            raise ShotError(ShotFailure(shot=shot, provider=provider, stage="anchor-frame",
+                                        reason=str(exc), error_type=type(exc).__name__)) from exc
+        out = attrs.evolve(out, anchor=self.store.path(anchor_media), anchor_media=anchor_media)
+        scores: dict[str, Any] = {}
+        default_threshold = self.settings.get("identity.threshold")
+        chars = [c for c in getattr(plan, "characters", ()) if c.references]
+        if chars:
+            self.emit({"event": "shot", "shot": shot, "state": "scoring"})
+        for char in chars:
+            try:
+                score = await self.dispatcher.score_identity(
+                    IdentityRequest(media=out.clip, references=tuple(char.references),
+                                    character=char.id, shot_id=shot),
+                    workdir=self.workdir / "identity",
+                )
+            except ProviderNotFoundError as exc:
+                return attrs.evolve(out, scores={}, note=f"identity not scored: {exc}")
+            except MinistudioError as exc:
+                raise ShotError(ShotFailure(
+                    shot=shot, provider=getattr(exc, "provider", None) or "identity",
+                    stage="identity", reason=str(exc), error_type=type(exc).__name__,
+                )) from exc
+            threshold = next(
+                (t for t in (getattr(char, "identity_threshold", None), default_threshold)
+                 if t is not None), score.threshold)
+            scores[char.id] = {
+                "score": round(float(score.score), 4), "threshold": float(threshold),
+                "passed": float(score.score) >= float(threshold), "kind": score.kind,
+                "scorer": score.scorer, "p10": score.p10, "note": score.note,
+                "name": getattr(char, "name", char.id),
+            }
+        failing = [f"{c} {s['score']:.2f}<{s['threshold']:.2f}" for c, s in scores.items()
+                   if not s["passed"]]
+        return attrs.evolve(out, scores=scores,
+                            note=("identity below threshold: " + ", ".join(failing)) if failing else "")
+
+    def _outcome_from_cache(self, shot: str, request: ClipRequest, key: str,
+                            hit: Mapping[str, Any]) -> ShotOutcome | None:
+        meta = hit["meta"]
+        anchor_media = meta.get("anchor_media")
+        if anchor_media and not self.store.has(anchor_media):
+            return None
+        return ShotOutcome(
+            id=shot, request=request, cache_key=key, clip=self.store.path(hit["media"]),
+            clip_media=hit["media"], anchor=self.store.path(anchor_media) if anchor_media else None,
+            anchor_media=anchor_media, duration_s=meta["duration_s"], width=meta["width"],
+            height=meta["height"], fps=meta["fps"], has_audio=meta["has_audio"],
+            seed=meta.get("seed"), cached=True, scores=meta.get("scores") or {},
+            variants=meta.get("variants", 1), note=meta.get("note", ""),
+        )
+
+
+def _meta(out: ShotOutcome) -> dict[str, Any]:
+    return {
+        "duration_s": out.duration_s, "width": out.width, "height": out.height, "fps": out.fps,
+        "has_audio": out.has_audio, "seed": out.seed, "anchor_media": out.anchor_media,
+        "scores": dict(out.scores), "variants": out.variants, "note": out.note,
+    }
+
+
+def _margin(scores: Mapping[str, Any]) -> float:
+    """How far the worst character is above its threshold (negative: below)."""
+    if not scores:
+        return 0.0
+    return min(s["score"] - s["threshold"] for s in scores.values())
+
+
+def _plain_scores(scores: Mapping[str, Any], full: bool = False) -> dict[str, Any]:
+    if full:
+        return {k: dict(v) for k, v in scores.items()}
+    return {k: v["score"] for k, v in scores.items()}
+
+
+async def _validate_clip(path: Path, expected_duration_s: float) -> None:
+    from ministudio.media import validate_clip
+
+    await asyncio.to_thread(validate_clip, path, expected_duration_s=expected_duration_s)
+
+
+async def shoot_all(prod: Production, plans: Any) -> dict[str, Any]:
+    """Produce every shot plan through the dependency graph; outcomes by plan id."""
+    from ministudio.engine.scheduler import BlockedError, run_graph
+
+    by_id = {sp.id: sp for sp in plans}
+
+    async def work(node: str, prev: ShotOutcome | None) -> ShotOutcome:
+        sp = by_id[node]
+        if sp.continues_from is not None and (prev is None or prev.anchor is None):
+            raise BlockedError(f"no anchor frame from {sp.continues_from}")
+        return await prod.shoot(sp, prev.anchor if prev is not None else None)
+
+    return await run_graph(list(by_id), {sp.id: sp.continues_from for sp in plans}, work)

@@ -1,0 +1,325 @@
+"""``render``: turn a film file into a finished film.
+
+Steps: load and validate the film; synthesize every speech line (so ``auto`` durations fit
+the narration) and plan again with the measured durations; produce every shot through the
+dependency graph (continued shots wait for their predecessor's anchor frame, independent
+chains run concurrently); assemble the film with narration and soft subtitles; write the
+sidecars, ``manifest.json``, ``report.html`` and an OpenTimelineIO timeline.
+
+Everything paid for is recorded in the project's ledger (``.ministudio/ledger.sqlite``) and
+stored content-addressed (``.ministudio/media``), so a rerun of an unchanged film makes no
+provider call and a crashed render picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import structlog
+
+from ministudio.dispatch import Dispatcher, RetryPolicy
+from ministudio.engine.budget import Budget
+from ministudio.engine.errors import RenderFailedError, ShotError, ShotFailure
+from ministudio.engine.ledger import Ledger
+from ministudio.engine.lock import ProjectLock
+from ministudio.engine.production import Production, ShotOutcome, SpeechOutcome, shoot_all
+from ministudio.engine.progress import Emit, null_emit
+from ministudio.engine.scheduler import BlockedError, Limits
+from ministudio.engine.store import MediaStore
+from ministudio.errors import ConfigError, MinistudioError
+
+__all__ = ["LEAD_S", "GAP_S", "RenderResult", "ShotReport", "render", "render_async",
+           "speech_layout"]
+
+log = structlog.get_logger(__name__)
+
+STATE_DIR = ".ministudio"
+#: silence before the first spoken line of a shot, between lines, and after the last one
+LEAD_S = 0.2
+GAP_S = 0.3
+TAIL_S = 0.3
+
+
+@attrs.frozen(kw_only=True)
+class ShotReport:
+    """One shot of a finished (or failed) render, as the manifest and report show it."""
+
+    id: str
+    plan: Any
+    outcome: ShotOutcome | None
+    speech: tuple[SpeechOutcome, ...] = ()
+    placements: tuple[float, ...] = ()
+    status: str = "done"
+    failure: ShotFailure | None = None
+    start_s: float = 0.0
+    duration_s: float = 0.0
+
+
+@attrs.frozen(kw_only=True)
+class RenderResult:
+    """What ``render`` produced. Paths are ``None`` for a dry run."""
+
+    film: Path | None
+    out_dir: Path
+    plan: Any
+    status: str
+    estimated_cost: Decimal
+    actual_cost: Decimal
+    currency: str = "USD"
+    provider_calls: int = 0
+    production_id: int | None = None
+    shots: tuple[ShotReport, ...] = ()
+    files: Mapping[str, Path] = attrs.field(factory=dict)
+    wall_s: float = 0.0
+    failures: tuple[ShotFailure, ...] = ()
+    #: every ledger attempt of this production (failed and retried ones included)
+    attempts: tuple[Mapping[str, Any], ...] = ()
+
+
+def speech_layout(durations: Sequence[float]) -> tuple[list[float], float]:
+    """Start time of each line within its shot, and the time the shot needs for them."""
+    starts, t = [], LEAD_S
+    for i, d in enumerate(durations):
+        if i:
+            t += GAP_S
+        starts.append(round(t, 3))
+        t += d
+    return starts, (round(t + TAIL_S, 3) if durations else 0.0)
+
+
+def render(film: str | Path, **kwargs: Any) -> RenderResult:
+    """Synchronous :func:`render_async` (runs its own event loop)."""
+    return asyncio.run(render_async(film, **kwargs))
+
+
+def _override_provider(film: Any, provider: str) -> Any:
+    scenes = tuple(
+        attrs.evolve(sc, shots=tuple(attrs.evolve(sh, provider=None, model=None) for sh in sc.shots))
+        for sc in film.scenes
+    )
+    return attrs.evolve(
+        film, defaults=attrs.evolve(film.defaults, provider=provider, model=None), scenes=scenes
+    )
+
+
+def _shot_ids(plan: Any) -> list[str]:
+    return [sp.id for sp in plan.shots]
+
+
+async def render_async(
+    film: str | Path,
+    *,
+    out: str | Path | None = None,
+    provider: str | None = None,
+    max_cost: Decimal | float | str | None = None,
+    concurrency: int | None = None,
+    dry_run: bool = False,
+    force: Iterable[str] = (),
+    allow_gaps: bool = False,
+    manager: Any = None,
+    settings: Any = None,
+    emit: Emit = null_emit,
+    transport: Any = None,
+    retry: RetryPolicy | None = None,
+) -> RenderResult:
+    """Render ``film`` into ``out`` (default: ``<film folder>/out/<film name>``).
+
+    ``force`` lists shot ids to generate again even when cached. Raises
+    :class:`~ministudio.engine.errors.RenderFailedError` naming every failed shot (unless
+    ``allow_gaps``), :class:`~ministudio.engine.errors.BudgetExceededError` inside it when
+    ``max_cost`` stops the render, :class:`~ministudio.engine.errors.RenderLockedError` when
+    another render of the project runs, and :class:`~ministudio.errors.ConfigError` for an
+    invalid film.
+    """
+    from ministudio.compile import plan_film
+    from ministudio.config import load_settings
+    from ministudio.film import load_film, validate_film
+    from ministudio.plugins import PluginManager
+
+    t0 = time.monotonic()
+    film_path = Path(film).resolve()
+    project = film_path.parent
+    settings = settings or load_settings(project_dir=project)
+    if manager is None:
+        manager = PluginManager(env=settings.env, disabled=settings.get("plugins.disabled") or ())
+    film_obj = load_film(film_path)
+    if provider:
+        film_obj = _override_provider(film_obj, provider)
+    problems = validate_film(film_obj, manager, settings)
+    if problems:
+        raise ConfigError(f"{film_path.name} cannot be rendered", problems=problems)
+    plan = plan_film(film_obj, manager, settings)
+    out_dir = Path(out) if out is not None else project / "out" / film_path.stem
+    if max_cost is None and settings.get("render.max_cost") is not None:
+        max_cost = settings.get("render.max_cost")
+    if dry_run:
+        return RenderResult(film=None, out_dir=out_dir, plan=plan, status="planned",
+                            estimated_cost=Decimal(plan.estimated_cost), actual_cost=Decimal(0),
+                            currency=plan.currency, wall_s=time.monotonic() - t0)
+
+    state = project / STATE_DIR
+    with ProjectLock(state):
+        ledger = Ledger(state / "ledger.sqlite")
+        try:
+            return await _produce(
+                film_obj, plan, settings=settings, manager=manager, ledger=ledger,
+                store=MediaStore(state / "media"), state=state, out_dir=out_dir,
+                film_path=film_path, max_cost=max_cost, concurrency=concurrency,
+                force=frozenset(force), allow_gaps=allow_gaps, emit=emit,
+                transport=transport, retry=retry, t0=t0, plan_film=plan_film,
+            )
+        finally:
+            ledger.close()
+
+
+async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger: Ledger,
+                   store: MediaStore, state: Path, out_dir: Path, film_path: Path,
+                   max_cost: Any, concurrency: int | None, force: frozenset[str],
+                   allow_gaps: bool, emit: Emit, transport: Any, retry: RetryPolicy | None,
+                   t0: float, plan_film: Any) -> RenderResult:
+    retry = retry or RetryPolicy(attempts=int(settings.get("render.attempts", 4) or 1))
+    dispatcher = Dispatcher(
+        manager, provider_settings=settings.provider_settings(), env=settings.env,
+        retry=RetryPolicy(attempts=1), transport=transport,
+        pins={k: v for k, v in {"identity": settings.get("identity.scorer")}.items() if v},
+    )
+    concurrency = int(concurrency or settings.get("render.concurrency", 4) or 4)
+    budget = Budget(None if max_cost is None else Decimal(str(max_cost)), plan.currency)
+    pid = ledger.start_production(str(film_path), plan.title, Decimal(plan.estimated_cost))
+    workdir = Path(tempfile.mkdtemp(dir=state, prefix="work-"))
+    prod = Production(
+        ledger=ledger, store=store, dispatcher=dispatcher, limits=Limits(concurrency),
+        budget=budget, production_id=pid, settings=settings, emit=emit, workdir=workdir,
+        retry=retry, force=force, pricing=settings.get("pricing") or {},
+    )
+    try:
+        # 1. speech first, so `auto` shots are planned to fit their narration
+        emit({"event": "speech.phase", "state": "start"})
+        lines = [(sp.shot_id, line) for sp in _first_segments(plan) for line in sp.speech]
+        speech_results = await asyncio.gather(
+            *(prod.speak(shot_id, line) for shot_id, line in lines), return_exceptions=True
+        )
+        failures: list[ShotFailure] = []
+        speech: dict[str, list[SpeechOutcome]] = {}
+        for (shot_id, _line), res in zip(lines, speech_results, strict=True):
+            if isinstance(res, ShotError):
+                failures.append(res.failure)
+            elif isinstance(res, BaseException):
+                raise res
+            else:
+                speech.setdefault(shot_id, []).append(res)
+        if any(failures):
+            _raise_or_gaps(failures, allow_gaps=False, ledger=ledger, pid=pid, budget=budget)
+        durations = {sid: speech_layout([s.duration_s for s in outs])[1]
+                     for sid, outs in speech.items()}
+        if durations:
+            plan = plan_film(film, manager, settings, speech_durations=durations)
+
+        # 2. shots, through the dependency graph
+        emit({"event": "render.start", "shots": len(plan.shots), "shot_ids": _shot_ids(plan),
+              "estimated_cost": str(plan.estimated_cost), "currency": plan.currency,
+              "concurrency": concurrency, "production": pid})
+        outcomes = await shoot_all(prod, plan.shots)
+        reports: list[ShotReport] = []
+        failures = []
+        for sp in plan.shots:
+            oc = outcomes[sp.id]
+            lines_out = tuple(speech.get(sp.shot_id, ())) if _is_first(sp) else ()
+            starts, _need = speech_layout([s.duration_s for s in lines_out])
+            if oc.ok:
+                reports.append(ShotReport(id=sp.id, plan=sp, outcome=oc.result, speech=lines_out,
+                                          placements=tuple(starts), status="cached"
+                                          if oc.result.cached else "done",
+                                          duration_s=oc.result.duration_s))
+                continue
+            err = oc.error
+            if isinstance(err, ShotError):
+                failure = err.failure
+                status = "failed"
+            elif isinstance(err, BlockedError):
+                failure = ShotFailure(shot=sp.id, provider=sp.request.provider,
+                                      stage="waiting", reason=str(err), error_type="Blocked")
+                status = "blocked"
+            elif isinstance(err, MinistudioError):
+                failure = ShotFailure(shot=sp.id, provider=sp.request.provider,
+                                      stage=getattr(err, "stage", "generate"), reason=str(err),
+                                      error_type=type(err).__name__)
+                status = "failed"
+            else:
+                raise err  # a bug: show it, do not hide it in a report
+            ledger.set_shot(pid, sp.id, status, error=failure.reason)
+            emit({"event": "shot", "shot": sp.id, "state": status, "reason": failure.reason})
+            failures.append(failure)
+            reports.append(ShotReport(id=sp.id, plan=sp, outcome=None, speech=lines_out,
+                                      placements=tuple(starts), status=status, failure=failure,
+                                      duration_s=float(sp.duration_s)))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        real = [f for f in failures if f.stage != "waiting"] or failures
+        if failures and not allow_gaps:
+            from ministudio.engine.outputs import write_manifest, write_report
+
+            result = _result(plan, out_dir, reports, prod, budget, pid, "failed", None, {}, t0,
+                             tuple(real))
+            files = {"manifest": write_manifest(result, out_dir / "manifest.json")}
+            files["report"] = write_report(result, out_dir / "report.html")
+            _raise_or_gaps(real, allow_gaps=False, ledger=ledger, pid=pid, budget=budget)
+
+        # 3. assemble and write the deliverables
+        from ministudio.engine.outputs import write_outputs
+
+        emit({"event": "assemble", "state": "start"})
+        result = _result(plan, out_dir, reports, prod, budget, pid,
+                         "done" if not failures else "done-with-gaps", None, {}, t0, tuple(real))
+        result = await asyncio.to_thread(write_outputs, result, film_path, workdir, settings)
+        ledger.finish_production(pid, result.status, budget.spent)
+        emit({"event": "render.done", "status": result.status, "film": str(result.film),
+              "cost": str(budget.spent), "estimated_cost": str(plan.estimated_cost),
+              "currency": plan.currency, "wall_s": round(result.wall_s, 3),
+              "provider_calls": prod.provider_calls, "files": {k: str(v) for k, v in result.files.items()},
+              "gaps": [f.shot for f in failures]})
+        return result
+    except RenderFailedError as exc:
+        emit({"event": "render.failed", "failures": [attrs.asdict(f) for f in exc.failures],
+              "cost": str(budget.spent), "provider_calls": prod.provider_calls})
+        raise
+    except BaseException as exc:
+        ledger.finish_production(pid, "failed", budget.spent, error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _first_segments(plan: Any) -> list[Any]:
+    return [sp for sp in plan.shots if _is_first(sp)]
+
+
+def _is_first(sp: Any) -> bool:
+    return int(getattr(sp, "segment", 1) or 1) <= 1
+
+
+def _raise_or_gaps(failures: Sequence[ShotFailure], *, allow_gaps: bool, ledger: Ledger,
+                   pid: int, budget: Budget) -> None:
+    err = RenderFailedError(failures, production_id=pid)
+    ledger.finish_production(pid, "failed", budget.spent, error=str(err))
+    raise err
+
+
+def _result(plan: Any, out_dir: Path, reports: list[ShotReport], prod: Production,
+            budget: Budget, pid: int, status: str, film: Path | None,
+            files: Mapping[str, Path], t0: float,
+            failures: tuple[ShotFailure, ...]) -> RenderResult:
+    return RenderResult(
+        film=film, out_dir=out_dir, plan=plan, status=status,
+        estimated_cost=Decimal(plan.estimated_cost), actual_cost=budget.spent,
+        currency=plan.currency, provider_calls=prod.provider_calls, production_id=pid,
+        shots=tuple(reports), files=dict(files), wall_s=time.monotonic() - t0,
+        failures=failures,
+    )
