@@ -1,0 +1,42 @@
+"""The ``hf`` provider's hooks. Registration is pure data; rendering imports huggingface_hub."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
+from ministudio.context import CallContext
+from ministudio.hookspecs import hookimpl
+from ministudio.requests import ClipRequest, ClipResult
+from ministudio_hf.models import CATALOG
+
+__all__ = ["MINISTUDIO_PLUGIN_API", "PROVIDER", "generate_clip", "register_providers"]
+
+MINISTUDIO_PLUGIN_API = 1
+PROVIDER = "hf"
+
+
+@hookimpl
+def register_providers() -> Iterator[ProviderSpec]:
+    yield ProviderSpec(
+        name=PROVIDER,
+        operations={Operation.CLIP},
+        description="Open video models (Wan, LTX-Video, HunyuanVideo, CogVideoX, Mochi) hosted "
+        "by Hugging Face Inference Providers (fal-ai, replicate, novita, together, wavespeed)",
+        clip_models=tuple(m.clip_model() for m in CATALOG),
+        default_model=CATALOG[0].id,
+        auth=AuthSpec(
+            env_vars=("HF_TOKEN",),
+            description="a Hugging Face token with the 'Make calls to Inference Providers' "
+            "permission (billed to your HF account); a token stored by `hf auth login` also works",
+        ),
+        docs_url="https://huggingface.co/docs/inference-providers",
+    )
+
+
+@hookimpl
+def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
+    """Blocking (huggingface_hub's client is synchronous); core runs it in a worker thread."""
+    from ministudio_hf.generate import generate
+
+    return generate(request, context)
