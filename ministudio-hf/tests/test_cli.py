@@ -7,7 +7,6 @@ how later tests capture logs.
 from __future__ import annotations
 
 import json
-
 import os
 import subprocess
 import sys

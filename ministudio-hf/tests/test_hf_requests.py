@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import pytest
-from structlog.testing import capture_logs
-
 import ministudio_hf.plugin as plugin
+import pytest
 from ministudio.dispatch import Dispatcher, RetryPolicy
 from ministudio.errors import (
     AuthenticationError,
@@ -29,6 +27,7 @@ from ministudio.requests import ClipRequest
 from ministudio.testing import RecordingTransport
 from ministudio_hf.models import CATALOG, apply_settings, find_model
 from ministudio_hf.testing import FakeInferenceProviders, provider_id
+from structlog.testing import capture_logs
 
 TOKEN = "hf_unit_test_token_51c2"
 
@@ -303,3 +302,28 @@ def test_httpx_transport_is_refused_clearly(tmp_path: Path) -> None:
                    retry=RetryPolicy(attempts=1))
     with pytest.raises(ProviderError, match="needs an httpx2 transport"):
         asyncio.run(d.generate_clip(wan_request(), workdir=tmp_path))
+
+
+def test_finished_job_without_video_is_a_failed_job(tmp_path: Path) -> None:
+    from ministudio.errors import JobFailedError
+
+    fake = FakeInferenceProviders(fal_polls=0)
+
+    def no_video(request: Any) -> Any:
+        import httpx2
+
+        if request.method == "GET" and "/requests/" in str(request.url):
+            return httpx2.Response(200, json={"error": "generation failed"})
+        return fake(request)
+
+    with pytest.raises(JobFailedError) as info:
+        render(RecordingTransport(no_video), wan_request(), tmp_path)
+    assert "unexpected answer" in str(info.value) and not info.value.retryable
+
+
+@pytest.mark.parametrize(("model_id", "seconds", "frames"), [
+    ("wan-2.2-a14b", 5.0, 81), ("wan-2.2-a14b", 0.1, 17), ("wan-2.2-a14b", 60.0, 161),
+    ("mochi-1", 2.0, 61), ("hunyuan-video", 4.0, 85), ("cogvideox-5b", 6.125, 49),
+])
+def test_frames_for_duration(model_id: str, seconds: float, frames: int) -> None:
+    assert find_model(CATALOG, model_id).frames_for(seconds) == frames

@@ -6,9 +6,8 @@ import asyncio
 import os
 from pathlib import Path
 
-import pytest
-
 import ministudio_hf.plugin as plugin
+import pytest
 from ministudio.dispatch import Dispatcher, RetryPolicy
 from ministudio.plugins import PluginManager
 from ministudio.requests import ClipRequest

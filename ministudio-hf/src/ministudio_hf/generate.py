@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from ministudio.context import CallContext
 from ministudio.errors import AuthenticationError, CapabilityError, MediaError
 from ministudio.requests import ClipRequest, ClipResult
+
 from ministudio_hf.client import classify, injected_transport
 from ministudio_hf.models import CATALOG, HFModel, Route, apply_settings, find_model
 

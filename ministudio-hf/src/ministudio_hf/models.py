@@ -33,7 +33,6 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-
 from ministudio.capabilities import ClipModel, Pricing
 from ministudio.errors import ConfigError
 

@@ -8,6 +8,7 @@ from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
 from ministudio.context import CallContext
 from ministudio.hookspecs import hookimpl
 from ministudio.requests import ClipRequest, ClipResult
+
 from ministudio_hf.models import CATALOG
 
 __all__ = ["MINISTUDIO_PLUGIN_API", "PROVIDER", "generate_clip", "register_providers"]

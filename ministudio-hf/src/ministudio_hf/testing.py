@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ministudio.capabilities import frame_size
+
 from ministudio_hf.models import CATALOG, HFModel
 
 __all__ = ["FakeInferenceProviders", "provider_id"]
