@@ -29,16 +29,38 @@ Heavy imports (``av``, ``numpy``, ``PIL``) happen inside functions.
 from __future__ import annotations
 
 from ministudio.media.anchor import extract_anchor_frame
+from ministudio.media.assemble import (
+    AssemblyResult,
+    AssemblySettings,
+    AssemblyShot,
+    ShotPlacement,
+    SpeechPlacement,
+    assemble,
+)
 from ministudio.media.atomic import atomic_output
+from ministudio.media.audio import integrated_loudness, write_wav
 from ministudio.media.look import look_score
 from ministudio.media.probe import MediaInfo, file_digest, probe, validate_clip
+from ministudio.media.subtitles import Cue, cues_from_words, write_srt, write_vtt
 
 __all__ = [
+    "AssemblyResult",
+    "AssemblySettings",
+    "AssemblyShot",
+    "Cue",
     "MediaInfo",
+    "ShotPlacement",
+    "SpeechPlacement",
+    "assemble",
     "atomic_output",
+    "cues_from_words",
     "extract_anchor_frame",
     "file_digest",
+    "integrated_loudness",
     "look_score",
     "probe",
     "validate_clip",
+    "write_srt",
+    "write_vtt",
+    "write_wav",
 ]
