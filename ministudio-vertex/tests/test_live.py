@@ -1,4 +1,4 @@
-"""Renders one real 4 s clip on Vertex AI. Costs money (about 0.20 USD with veo-3.1-fast).
+"""Renders one real 4 s clip on Vertex AI. Costs money (about 0.60 USD: 4 s of veo-3.1-fast at 0.15 USD/s).
 
 Run with ``pytest -m live ministudio-vertex/tests`` after ``gcloud auth application-default
 login`` (or with VERTEX_ACCESS_TOKEN set) and GOOGLE_CLOUD_PROJECT set. Skipped otherwise.
@@ -10,7 +10,6 @@ import asyncio
 import os
 
 import pytest
-
 from ministudio.dispatch import Dispatcher
 from ministudio.errors import AuthenticationError, ConfigError
 from ministudio.plugins import PluginManager

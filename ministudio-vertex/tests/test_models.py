@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-
 from ministudio.capabilities import ReferenceRole
 from ministudio.errors import ConfigError
 from ministudio_vertex.models import CATALOGUE, configured_models, find_model

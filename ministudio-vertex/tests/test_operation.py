@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import av
 import pytest
-
 from ministudio.errors import (
     AuthenticationError,
     ContentRejectedError,

@@ -6,7 +6,6 @@ import base64
 import json
 
 import av
-
 from ministudio.requests import ClipRequest, ReferenceImage
 from ministudio_vertex.testing import HOST, LOCATION, PROJECT
 

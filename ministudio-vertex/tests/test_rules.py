@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ministudio.capabilities import ReferenceRole
 from ministudio.errors import CapabilityError, MediaError
 from ministudio.requests import ClipRequest, ReferenceImage

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from ministudio.errors import AuthenticationError, ConfigError
 
 __all__ = ["DEFAULT_LOCATION", "SCOPES", "TOKEN_ENV", "Target", "http_client", "make_client", "resolve"]

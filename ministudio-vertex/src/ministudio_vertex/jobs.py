@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-
 from ministudio.errors import (
     AuthenticationError,
     ContentRejectedError,

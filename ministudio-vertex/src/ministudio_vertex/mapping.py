@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ministudio.requests import ClipRequest
+
 from ministudio_vertex.rules import IMAGE_TYPES
 
 __all__ = ["build_call", "storage_uri"]

@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-
 from ministudio.capabilities import ClipModel, Pricing, ReferenceRole
 from ministudio.converter import structure, unstructure
 from ministudio.errors import ConfigError

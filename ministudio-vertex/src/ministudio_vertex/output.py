@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import quote
 
 import attrs
-
 from ministudio.errors import AuthenticationError, JobFailedError, MediaError
 
 __all__ = ["Probe", "download_gcs", "gcs_media_url", "probe", "save_videos"]

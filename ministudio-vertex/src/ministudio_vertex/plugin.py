@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
 from ministudio.context import CallContext
 from ministudio.errors import ContentRejectedError, JobFailedError, MinistudioError
 from ministudio.hookspecs import PLUGIN_API, hookimpl
 from ministudio.requests import ClipRequest, ClipResult
+
 from ministudio_vertex.models import PROVIDER, configured_models, find_model
 
 MINISTUDIO_PLUGIN_API = PLUGIN_API

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from ministudio.dispatch import Dispatcher, RetryPolicy
 from ministudio.plugins import PluginManager
 from ministudio.testing import RecordingTransport
