@@ -1,5 +1,130 @@
-"""Plugin module for the ``animatic`` clip provider and the ``face`` identity scorer."""
+"""Plugin module for the ``animatic`` clip provider and the ``face`` identity scorer.
+
+Settings (``[providers.animatic]``): ``preset`` (x264 preset, default ``veryfast``), ``crf``
+(default 20). ``[providers.face]``: ``threshold`` (default the calibrated 0.47).
+Heavy libraries (PyAV, Pillow, numpy, dlib) are imported inside the hooks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from ministudio import (
+    ClipModel,
+    Operation,
+    Pricing,
+    ProviderSpec,
+    ReferenceRole,
+    ScorerInfo,
+    hookimpl,
+)
+from ministudio.requests import ClipRequest, ClipResult, IdentityRequest, IdentityScore
+
 MINISTUDIO_PLUGIN_API = 1
+
+ANIMATIC = "animatic"
+FACE = "face"
+
+ANIMATIC_MODEL = ClipModel(
+    id="animatic-v1",
+    description=(
+        "Storyboard animatic drawn offline: environment plate (or a backdrop painted from the "
+        "palette and lighting), character portraits placed by shot type, 2.5D camera move, "
+        "slate, action caption, dialogue subtitles"
+    ),
+    min_duration_s=0.5,
+    max_duration_s=60.0,
+    aspect_ratios=("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "2.39:1", "4:5"),
+    resolutions=("360p", "480p", "540p", "720p", "1080p"),
+    fps=(24, 25, 30),
+    max_reference_images=8,
+    reference_roles=(ReferenceRole.SUBJECT, ReferenceRole.ENVIRONMENT, ReferenceRole.STYLE),
+    references_with_frames=True,
+    first_frame=True,
+    last_frame=False,
+    native_audio=False,
+    seed=True,
+    negative_prompt=True,
+    max_candidates=1,
+    max_concurrency=2,
+    pricing=Pricing(per_second=Decimal(0), source="runs locally, no cost"),
+    notes="deterministic for a seed; about 3-8x realtime at 720p on 2 CPU cores",
+)
+
+
+def _face_available() -> bool:
+    from ministudio_local.face.embed import available
+
+    return available()
+
+
+@hookimpl
+def register_providers() -> Iterator[ProviderSpec]:
+    yield ProviderSpec(
+        name=ANIMATIC,
+        operations={Operation.CLIP},
+        description="Offline storyboard animatic (no model, no key): the default clip provider",
+        clip_models=(ANIMATIC_MODEL,),
+        default_model=ANIMATIC_MODEL.id,
+    )
+    if _face_available():
+        from ministudio_local.face.score import THRESHOLD
+
+        yield ProviderSpec(
+            name=FACE,
+            operations={Operation.IDENTITY},
+            description="Face identity: dlib detector + 5-point landmarks + ResNet descriptor",
+            scorer=ScorerInfo(
+                kind="face", threshold=THRESHOLD,
+                description="similarity = 1 - dlib L2 distance; median over sampled frames",
+            ),
+        )
+
+
+@hookimpl
+def generate_clip(request: ClipRequest, context: Any) -> ClipResult | None:
+    if request.provider != ANIMATIC:
+        return None
+    from ministudio_local.animatic.render import render_animatic
+
+    out = context.workdir / f"animatic-{request.shot_id or 'shot'}.mp4"
+    stats = render_animatic(
+        request, out, preset=str(context.settings.get("preset", "veryfast")),
+        crf=int(context.settings.get("crf", 20)), log=context.log,
+    )
+    return ClipResult(
+        path=out,
+        provider=ANIMATIC,
+        model=ANIMATIC_MODEL.id,
+        duration_s=stats.frames / stats.fps,
+        width=stats.width,
+        height=stats.height,
+        fps=stats.fps,
+        has_audio=False,
+        seed=stats.plan.seed,
+        cost=Decimal(0),
+        metadata={
+            "shot_type": stats.plan.shot_type,
+            "camera_move": stats.move,
+            "characters": [c.name or c.id for c in stats.plan.characters],
+            "backdrop": "environment image" if stats.plan.backdrop else "painted",
+            "crossfade_frames": stats.crossfade_frames,
+        },
+    )
+
+
+@hookimpl(tryfirst=True)
+def score_identity(request: IdentityRequest, context: Any) -> IdentityScore | None:
+    if not _face_available():
+        return None  # decline: core's look score answers
+    from ministudio_local.face.score import THRESHOLD, score_faces
+
+    look = context.settings.get("look_threshold")
+    return score_faces(
+        request,
+        threshold=float(context.settings.get("threshold", THRESHOLD)),
+        look_threshold=None if look is None else float(look),
+        log=context.log,
+    )

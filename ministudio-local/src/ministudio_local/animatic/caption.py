@@ -1,0 +1,238 @@
+"""The board's graphics: slate bar, frame guides, action caption, dialogue subtitles, title.
+
+Each overlay is pre-rendered once as a small RGBA piece with a position and a time window;
+per frame the renderer only pastes the visible pieces and draws the running timecode.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import textwrap
+
+import attrs
+from PIL import Image, ImageDraw, ImageFont
+
+from ministudio_local.animatic.plan import ShotPlan
+
+__all__ = ["Piece", "build_overlays", "draw_timecode", "font", "timecode_box"]
+
+AMBER = (255, 214, 102, 255)
+WHITE = (245, 245, 240, 255)
+
+
+@functools.lru_cache(maxsize=32)
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's bundled scalable font (no system fonts needed)."""
+    return ImageFont.load_default(size=max(8, int(size)))
+
+
+@attrs.frozen(kw_only=True)
+class Piece:
+    image: Image.Image = attrs.field(eq=False)
+    x: int
+    y: int
+    start_s: float = 0.0
+    end_s: float = math.inf
+    fade_s: float = 0.0
+
+    def alpha_at(self, t: float) -> float:
+        if not self.start_s <= t < self.end_s:
+            return 0.0
+        if not self.fade_s:
+            return 1.0
+        return max(0.0, min(1.0, (t - self.start_s) / self.fade_s, (self.end_s - t) / self.fade_s))
+
+
+def _wrap(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_w: float, lines: int) -> list[str]:
+    avg = max(1.0, f.getlength("abcdefghijklmnopqrstuvwxyz") / 26)
+    width = max(10, int(max_w / avg))
+    out = textwrap.wrap(text, width=width)
+    while out and any(f.getlength(line) > max_w for line in out) and width > 10:
+        width -= 2
+        out = textwrap.wrap(text, width=width)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1].rstrip(" .,;") + "…"
+    return out
+
+
+def _move_glyph(d: ImageDraw.ImageDraw, name: str, x: int, y: int, s: int) -> None:
+    """A small vector icon of the camera move, as drawn in storyboard margins."""
+    c = AMBER
+    w = max(2, s // 8)
+    cx, cy = x + s // 2, y + s // 2
+    if name in ("push-in", "pull-out"):
+        d.rectangle([x, y, x + s, y + s], outline=c, width=w)
+        k = s // 4 if name == "push-in" else -s // 8
+        d.rectangle([x + s // 4 + k // 2, y + s // 4 + k // 2, x + 3 * s // 4 - k // 2,
+                     y + 3 * s // 4 - k // 2], outline=c, width=w)
+    elif name.startswith(("pan", "truck")):
+        d.line([x, cy, x + s, cy], fill=c, width=w)
+        tip = x + s if name.endswith("right") else x
+        sgn = -1 if name.endswith("right") else 1
+        d.polygon([(tip, cy), (tip + sgn * s // 3, cy - s // 4), (tip + sgn * s // 3, cy + s // 4)], fill=c)
+    elif name.startswith(("tilt", "crane")):
+        d.line([cx, y, cx, y + s], fill=c, width=w)
+        tip = y if name.endswith("up") else y + s
+        sgn = 1 if name.endswith("up") else -1
+        d.polygon([(cx, tip), (cx - s // 4, tip + sgn * s // 3), (cx + s // 4, tip + sgn * s // 3)], fill=c)
+    elif name.startswith("orbit"):
+        d.arc([x, y + s // 4, x + s, y + s], start=200, end=340, fill=c, width=w)
+        tip = (x + s - s // 10, cy) if name.endswith("right") else (x + s // 10, cy)
+        d.ellipse([tip[0] - w * 2, tip[1] - w * 2, tip[0] + w * 2, tip[1] + w * 2], fill=c)
+    elif name == "handheld":
+        pts = [(x + i * s / 6, cy + (s // 5) * (1 if i % 2 else -1)) for i in range(7)]
+        d.line(pts, fill=c, width=w)
+    else:  # static: a locked-off tripod square
+        d.rectangle([x + s // 6, y + s // 6, x + 5 * s // 6, y + 5 * s // 6], outline=c, width=w)
+
+
+def _slate(plan: ShotPlan, move_name: str) -> Piece:
+    W, H = plan.width, plan.height
+    bar_h = max(22, int(H * 0.062))
+    im = Image.new("RGBA", (W, bar_h), (12, 12, 16, 170))
+    d = ImageDraw.Draw(im)
+    fs = int(bar_h * 0.5)
+    f = font(fs)
+    x = int(bar_h * 0.4)
+    label = f"SHOT {plan.shot_label.upper()}" if plan.shot_label else "SHOT"
+    d.text((x, bar_h // 2), label, font=f, fill=AMBER, anchor="lm")
+    x += int(f.getlength(label)) + bar_h // 2
+    icon = int(bar_h * 0.5)
+    _move_glyph(d, move_name, x, (bar_h - icon) // 2, icon)
+    x += icon + bar_h // 3
+    parts = [plan.shot_type.replace("-", " ").upper(), move_name.replace("-", " ").upper()]
+    if plan.lens:
+        parts.append(plan.lens)
+    if plan.environment:
+        parts.append(plan.environment)
+    info = "  ·  ".join(parts)
+    room = W - x - timecode_width(plan) - bar_h
+    while info and f.getlength(info) > room:
+        info = info[:-2].rstrip() if len(info) > 2 else ""
+        if info and f.getlength(info + "…") <= room:
+            info += "…"
+            break
+    d.text((x, bar_h // 2), info, font=f, fill=WHITE, anchor="lm")
+    d.line([0, bar_h - 1, W, bar_h - 1], fill=(255, 214, 102, 140), width=1)
+    return Piece(image=im, x=0, y=0)
+
+
+def timecode_width(plan: ShotPlan) -> int:
+    bar_h = max(22, int(plan.height * 0.062))
+    return int(font(int(bar_h * 0.5)).getlength("00:00.00 / 00:00.00")) + bar_h // 2
+
+
+def timecode_box(plan: ShotPlan) -> tuple[int, int, int]:
+    """(right x, centre y, font size) of the running timecode in the slate bar."""
+    bar_h = max(22, int(plan.height * 0.062))
+    return plan.width - int(bar_h * 0.4), bar_h // 2, int(bar_h * 0.5)
+
+
+def draw_timecode(draw: ImageDraw.ImageDraw, plan: ShotPlan, frame: int) -> None:
+    def tc(n: int) -> str:
+        s, f = divmod(n, plan.fps)
+        return f"{s // 60:02d}:{s % 60:02d}.{f:02d}"
+
+    x, y, size = timecode_box(plan)
+    draw.text((x, y), f"{tc(frame)} / {tc(plan.frames)}", font=font(size), fill=WHITE, anchor="rm")
+
+
+def _corners(plan: ShotPlan) -> list[Piece]:
+    """Action-safe frame guides (90 %), four corner marks."""
+    W, H = plan.width, plan.height
+    L = max(8, int(min(W, H) * 0.05))
+    lw = max(1, H // 360)
+    x0, y0, x1, y1 = int(W * 0.05), int(H * 0.05), int(W * 0.95), int(H * 0.95)
+    out = []
+    for cx, cy, sx, sy in ((x0, y0, 1, 1), (x1, y0, -1, 1), (x0, y1, 1, -1), (x1, y1, -1, -1)):
+        im = Image.new("RGBA", (L + lw, L + lw), (0, 0, 0, 0))
+        d = ImageDraw.Draw(im)
+        ox = 0 if sx > 0 else L
+        oy = 0 if sy > 0 else L
+        d.line([ox, oy, ox + sx * L, oy], fill=(255, 255, 255, 150), width=lw)
+        d.line([ox, oy, ox, oy + sy * L], fill=(255, 255, 255, 150), width=lw)
+        out.append(Piece(image=im, x=cx - ox, y=cy - oy))
+    return out
+
+
+def _band(plan: ShotPlan) -> Piece | None:
+    """The action line (and narration) in a band at the bottom of the frame."""
+    W, H = plan.width, plan.height
+    fs = max(12, int(H * 0.034))
+    f = font(fs)
+    margin = int(W * 0.05)
+    lines = [(t, WHITE) for t in _wrap(plan.action, f, W - 2 * margin, 2)] if plan.action else []
+    if plan.narration:
+        lines += [(t, (190, 220, 255, 255)) for t in _wrap("V.O. — " + plan.narration, f, W - 2 * margin, 2)]
+    if not lines:
+        return None
+    lh = int(fs * 1.3)
+    pad = int(fs * 0.6)
+    bh = lh * len(lines) + 2 * pad
+    im = Image.new("RGBA", (W, bh), (10, 10, 14, 165))
+    d = ImageDraw.Draw(im)
+    d.line([0, 0, W, 0], fill=(255, 214, 102, 110), width=1)
+    for i, (text, colour) in enumerate(lines):
+        d.text((margin, pad + i * lh + lh // 2), text, font=f, fill=colour, anchor="lm")
+    return Piece(image=im, x=0, y=H - bh)
+
+
+def _dialogue(plan: ShotPlan, band_h: int) -> list[Piece]:
+    """Each dialogue line as a subtitle, given an equal share of the shot."""
+    if not plan.dialogue:
+        return []
+    W, H = plan.width, plan.height
+    fs = max(12, int(H * 0.040))
+    f = font(fs)
+    dur = plan.frames / plan.fps
+    share = dur / len(plan.dialogue)
+    out = []
+    for i, (speaker, line) in enumerate(plan.dialogue):
+        text = f"{speaker.upper()}: “{line}”" if speaker else f"“{line}”"
+        rows = _wrap(text, f, W * 0.8, 2)
+        lh = int(fs * 1.25)
+        tw = int(max(f.getlength(r) for r in rows)) + fs
+        im = Image.new("RGBA", (tw, lh * len(rows) + fs // 2), (0, 0, 0, 0))
+        d = ImageDraw.Draw(im)
+        for j, row in enumerate(rows):
+            d.text((tw // 2, fs // 4 + j * lh + lh // 2), row, font=f, fill=(255, 236, 150, 255),
+                   anchor="mm", stroke_width=max(2, fs // 10), stroke_fill=(0, 0, 0, 230))
+        y = H - band_h - im.size[1] - int(H * 0.025)
+        out.append(Piece(image=im, x=(W - tw) // 2, y=y, start_s=i * share,
+                         end_s=(i + 1) * share if i < len(plan.dialogue) - 1 else math.inf,
+                         fade_s=min(0.15, share / 4)))
+    return out
+
+
+def _title(plan: ShotPlan) -> Piece | None:
+    if not plan.title:
+        return None
+    W, H = plan.width, plan.height
+    fs = max(16, int(H * 0.075))
+    f = font(fs)
+    rows = _wrap(plan.title.upper(), f, W * 0.8, 2)
+    lh = int(fs * 1.2)
+    tw = int(max(f.getlength(r) for r in rows)) + 2 * fs
+    th = lh * len(rows) + fs
+    im = Image.new("RGBA", (tw, th), (10, 10, 14, 190))
+    d = ImageDraw.Draw(im)
+    d.rectangle([0, 0, tw - 1, th - 1], outline=AMBER, width=max(2, fs // 16))
+    for j, row in enumerate(rows):
+        d.text((tw // 2, fs // 2 + j * lh + lh // 2), row, font=f, fill=WHITE, anchor="mm")
+    dur = plan.frames / plan.fps
+    return Piece(image=im, x=(W - tw) // 2, y=int(H * 0.30) - th // 2, start_s=0.0,
+                 end_s=min(2.0, 0.5 * dur), fade_s=min(0.3, 0.1 * dur))
+
+
+def build_overlays(plan: ShotPlan, move_name: str) -> list[Piece]:
+    pieces: list[Piece] = [*_corners(plan), _slate(plan, move_name)]
+    band = _band(plan)
+    if band is not None:
+        pieces.append(band)
+    pieces += _dialogue(plan, band.image.size[1] if band is not None else 0)
+    title = _title(plan)
+    if title is not None:
+        pieces.append(title)
+    return pieces

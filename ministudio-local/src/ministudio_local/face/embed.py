@@ -1,0 +1,122 @@
+"""Face embeddings with dlib: HOG face detector, 5-point landmarks, ResNet descriptor.
+
+The model files come from the ``face_recognition_models`` distribution, located through its
+installed file list (:mod:`importlib.metadata`) without importing the package (its
+``__init__`` needs ``pkg_resources``, which recent setuptools no longer ships).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import importlib.util
+import threading
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+__all__ = ["Face", "FaceEmbedder", "available", "distance_to_similarity", "model_files"]
+
+_DIST = "face_recognition_models"
+_FILES = {
+    "landmarks": "shape_predictor_5_face_landmarks.dat",
+    "descriptor": "dlib_face_recognition_resnet_model_v1.dat",
+}
+#: frames are shrunk to this longest side before detection (HOG cost grows with pixels)
+DETECT_MAX_SIDE = 720
+#: faces narrower than this (pixels, after shrinking) are too small to identify reliably
+MIN_FACE_PX = 36
+
+
+def model_files() -> dict[str, Path] | None:
+    """Paths of the landmark and descriptor models, or ``None`` if the data package is missing."""
+    try:
+        dist = md.distribution(_DIST)
+    except md.PackageNotFoundError:
+        return None
+    found: dict[str, Path] = {}
+    for entry in dist.files or ():
+        for key, name in _FILES.items():
+            if entry.name == name:
+                found[key] = Path(str(dist.locate_file(entry)))
+    if set(found) != set(_FILES) or not all(p.is_file() for p in found.values()):
+        return None
+    return found
+
+
+def available() -> bool:
+    """True when dlib and the model files are installed (cheap: imports nothing)."""
+    return importlib.util.find_spec("dlib") is not None and model_files() is not None
+
+
+def distance_to_similarity(distance: float) -> float:
+    """Map dlib's L2 descriptor distance (same person typically < 0.6) to [0, 1]:
+    ``1 - distance``, clipped. 0.4 is dlib's own 0.6 same-person boundary."""
+    return max(0.0, min(1.0, 1.0 - float(distance)))
+
+
+@attrs.frozen(kw_only=True)
+class Face:
+    #: (left, top, right, bottom) in the original image's pixels
+    box: tuple[int, int, int, int]
+    descriptor: Any = attrs.field(eq=False)  #: numpy float32 (128,)
+    #: the HOG detector's confidence (higher is more face-like)
+    score: float = 0.0
+
+
+class FaceEmbedder:
+    """Loads the dlib models once (about 0.4 s) and embeds every face in an image."""
+
+    _shared: FaceEmbedder | None = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        import dlib
+
+        files = model_files()
+        if files is None:
+            raise RuntimeError(f"the {_DIST} model files are not installed")
+        self._detector = dlib.get_frontal_face_detector()
+        self._landmarks = dlib.shape_predictor(str(files["landmarks"]))
+        self._descriptor = dlib.face_recognition_model_v1(str(files["descriptor"]))
+        self._call_lock = threading.Lock()  # dlib objects are not documented thread-safe
+
+    @classmethod
+    def shared(cls) -> FaceEmbedder:
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    def faces(self, image: Any, *, upsample: int | None = None) -> list[Face]:
+        """Every detected face in a PIL image (most confident first) with its descriptor."""
+        import numpy as np
+        from PIL import Image
+
+        rgb = image.convert("RGB")
+        scale = min(1.0, DETECT_MAX_SIDE / max(rgb.size))
+        small = rgb if scale == 1.0 else rgb.resize(
+            (round(rgb.width * scale), round(rgb.height * scale)), Image.Resampling.BILINEAR
+        )
+        arr = np.asarray(small)
+        with self._call_lock:
+            if upsample is None:
+                found = self._detect(arr, 0)
+                if not found:  # small faces need one upsampling pass
+                    found = self._detect(arr, 1)
+            else:
+                found = self._detect(arr, upsample)
+            out = []
+            for r, score in found:
+                if r.width() < MIN_FACE_PX * 0.5:
+                    continue
+                shape = self._landmarks(arr, r)
+                desc = np.asarray(self._descriptor.compute_face_descriptor(arr, shape),
+                                  dtype=np.float32)
+                box = tuple(int(round(v / scale)) for v in (r.left(), r.top(), r.right(), r.bottom()))
+                out.append(Face(box=box, descriptor=desc, score=float(score)))  # type: ignore[arg-type]
+        return out
+
+    def _detect(self, arr: Any, upsample: int) -> list[tuple[Any, float]]:
+        rects, scores, _ = self._detector.run(arr, upsample, 0.0)
+        return sorted(zip(rects, scores, strict=True), key=lambda rs: rs[1], reverse=True)
