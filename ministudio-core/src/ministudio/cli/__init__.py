@@ -26,6 +26,9 @@ __all__ = ["AppState", "main"]
 COMMANDS: dict[str, str] = {
     "providers": "ministudio.cli.providers:providers",
     "config": "ministudio.cli.config:config",
+    "validate": "ministudio.cli.film:validate",
+    "plan": "ministudio.cli.film:plan",
+    "init": "ministudio.cli.film:init",
 }
 
 
