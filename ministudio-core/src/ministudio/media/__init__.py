@@ -41,6 +41,8 @@ from ministudio.media.atomic import atomic_output
 from ministudio.media.audio import integrated_loudness, write_wav
 from ministudio.media.look import look_score
 from ministudio.media.probe import MediaInfo, file_digest, probe, validate_clip
+from ministudio.media.sheet import contact_sheet
+from ministudio.media.slate import slate_clip
 from ministudio.media.subtitles import Cue, cues_from_words, write_srt, write_vtt
 
 __all__ = [
@@ -53,12 +55,14 @@ __all__ = [
     "SpeechPlacement",
     "assemble",
     "atomic_output",
+    "contact_sheet",
     "cues_from_words",
     "extract_anchor_frame",
     "file_digest",
     "integrated_loudness",
     "look_score",
     "probe",
+    "slate_clip",
     "validate_clip",
     "write_srt",
     "write_vtt",
