@@ -87,15 +87,15 @@ def http_client(transport: Any, timeout_s: float) -> Any:
     return httpx.Client(transport=transport, timeout=httpx.Timeout(timeout_s, connect=10.0))
 
 
-def make_client(target: Target, *, transport: Any, timeout_s: float) -> Any:
-    """A google-genai client in Vertex mode. With a test transport it sends through it; SDK
-    retries are off (core owns retries)."""
+def make_client(target: Target, *, http: Any, timeout_s: float) -> Any:
+    """A google-genai client in Vertex mode, sending through ``http`` (a sync httpx/httpx2
+    client, e.g. over a test transport) when given. SDK retries are off (core owns retries)."""
     from google import genai
     from google.genai import types
 
     options: dict[str, Any] = {"timeout": int(timeout_s * 1000)}
-    if transport is not None:
-        options["httpx_client"] = http_client(transport, timeout_s)
+    if http is not None:
+        options["httpx_client"] = http
     return genai.Client(
         vertexai=True,
         project=target.project,

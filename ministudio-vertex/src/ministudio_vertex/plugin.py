@@ -67,7 +67,7 @@ def register_providers() -> Iterator[ProviderSpec]:
 @hookimpl
 def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
     """Render one clip (sync; core runs it in a worker thread)."""
-    from ministudio_vertex import auth, jobs, mapping, output
+    from ministudio_vertex import auth
     from ministudio_vertex.rules import check_request
 
     settings = context.settings
@@ -75,7 +75,21 @@ def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
     check_request(request, model, settings)
     target = auth.resolve(settings, context.env)
     log = context.log.bind(location=target.location)
-    client = auth.make_client(target, transport=context.transport, timeout_s=context.timeout_s)
+    http = None if context.transport is None else auth.http_client(context.transport, context.timeout_s)
+    client = auth.make_client(target, http=http, timeout_s=context.timeout_s)
+    try:
+        return _render(request, context, model, target, client, log)
+    finally:
+        client.close()
+        if http is not None:
+            http.close()
+
+
+def _render(request: ClipRequest, context: CallContext, model: Any, target: Any, client: Any,
+            log: Any) -> ClipResult:
+    from ministudio_vertex import auth, jobs, mapping, output
+
+    settings = context.settings
 
     from google.genai import types
 
