@@ -13,6 +13,8 @@ from ministudio.requests import SpeechRequest, SpeechResult
 import ministudio_tts.plugin
 from ministudio_tts.audio import Envelope
 import wave
+import io
+import struct
 import types
 import numpy as np
 
@@ -61,3 +63,46 @@ def onset_errors(result: SpeechResult, samples: np.ndarray, *, min_gap_s: float 
 def checks() -> types.SimpleNamespace:
     """Shared result checks (conftest modules are not importable with --import-mode=importlib)."""
     return types.SimpleNamespace(load=load, check_words=check_words, onset_errors=onset_errors)
+
+
+@pytest.fixture
+def dispatcher_for():
+    """``dispatcher_for(env=..., transport=...)``: a Dispatcher with only this plugin, no retries."""
+    return make_dispatcher
+
+
+def wav_bytes(samples: np.ndarray, rate: int, *, streaming: bool = False) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.astype(np.int16).tobytes())
+    data = bytearray(buf.getvalue())
+    if streaming:  # how streamed WAV headers look: unknown sizes
+        data[4:8] = struct.pack("<I", 0xFFFFFFFF)
+        data[40:44] = struct.pack("<I", 0xFFFFFFFF)
+    return bytes(data)
+
+
+@pytest.fixture(scope="session")
+def real_speech():
+    """Real speech audio (espeak) and its exact word starts, to serve from mock APIs."""
+    from ministudio_tts.engines import espeak
+
+    def make(text: str) -> tuple[np.ndarray, int, list[float]]:
+        from ministudio_tts.text import tokenize
+
+        syn = espeak.synthesize(text, voice="en-US")
+        starts: list[float] = []
+        for tok in tokenize(text):  # the first word event inside each token
+            hit = [s for pos, s in syn.words if tok.start <= pos - 1 < tok.end]
+            starts.append(hit[0] / syn.sample_rate if hit else (starts[-1] if starts else 0.0))
+        return syn.samples, syn.sample_rate, starts
+
+    return make
+
+
+@pytest.fixture
+def wav_of():
+    return wav_bytes

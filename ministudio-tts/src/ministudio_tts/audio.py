@@ -93,6 +93,8 @@ class Envelope:
 
         self.sample_rate = sample_rate
         self.hop = max(1, int(round(sample_rate * FRAME_S)))
+        #: exact frame length in seconds (the hop is a whole number of samples)
+        self.frame_s = self.hop / sample_rate
         x = np.asarray(samples, dtype=np.float64).reshape(-1)
         n = len(x) // self.hop
         frames = x[: n * self.hop].reshape(n, self.hop) if n else np.zeros((0, self.hop))
@@ -103,7 +105,7 @@ class Envelope:
         self.duration_s = len(x) / sample_rate
 
     def _frame(self, t: float) -> int:
-        return int(max(0, min(len(self.rms), round(t / FRAME_S))))
+        return int(max(0, min(len(self.rms), round(t / self.frame_s))))
 
     def last_voiced_end(self, start_s: float, stop_s: float) -> float | None:
         """End time of the last voiced frame in ``[start_s, stop_s)``, or None if all silent."""
@@ -111,24 +113,24 @@ class Envelope:
 
         a, b = self._frame(start_s), self._frame(stop_s)
         idx = np.flatnonzero(self.voiced[a:b])
-        return None if idx.size == 0 else min(stop_s, (a + int(idx[-1]) + 1) * FRAME_S)
+        return None if idx.size == 0 else min(stop_s, (a + int(idx[-1]) + 1) * self.frame_s)
 
     def first_voiced_start(self, start_s: float, stop_s: float) -> float | None:
         import numpy as np
 
         a, b = self._frame(start_s), self._frame(stop_s)
         idx = np.flatnonzero(self.voiced[a:b])
-        return None if idx.size == 0 else max(start_s, (a + int(idx[0])) * FRAME_S)
+        return None if idx.size == 0 else max(start_s, (a + int(idx[0])) * self.frame_s)
 
     def onsets(self, *, min_gap_s: float = 0.04) -> list[float]:
         """Times where sound starts after at least ``min_gap_s`` of silence (and the first one)."""
         out: list[float] = []
-        gap = int(round(min_gap_s / FRAME_S))
+        gap = int(round(min_gap_s / self.frame_s))
         silent_run = gap
         for i, v in enumerate(self.voiced):
             if v:
                 if silent_run >= gap:
-                    out.append(i * FRAME_S)
+                    out.append(i * self.frame_s)
                 silent_run = 0
             else:
                 silent_run += 1
@@ -139,6 +141,6 @@ class Envelope:
         out: list[tuple[float, float]] = []
         idx = [i for i, v in enumerate(self.voiced) if v]
         for a, b in zip(idx, idx[1:]):
-            if (b - a - 1) * FRAME_S >= min_s:
-                out.append(((a + 1) * FRAME_S, b * FRAME_S))
+            if (b - a - 1) * self.frame_s >= min_s:
+                out.append(((a + 1) * self.frame_s, b * self.frame_s))
         return out

@@ -1,0 +1,54 @@
+"""Classify an HTTP failure into the core error tree (core decides about retries)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+
+from ministudio.errors import (
+    AuthenticationError,
+    ContentRejectedError,
+    PaymentRequiredError,
+    ProviderError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+
+__all__ = ["classify", "retry_after"]
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if not value:
+        ms = headers.get("retry-after-ms")
+        return float(ms) / 1000 if ms and ms.replace(".", "", 1).isdigit() else None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            from datetime import datetime, timezone
+
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def classify(
+    status: int, message: str, *, provider: str, model: str | None = None,
+    headers: Mapping[str, str] | None = None, code: str = "",
+) -> ProviderError:
+    """The error to raise for an HTTP ``status`` (``code`` is the API's own error code)."""
+    msg = f"{provider}: HTTP {status}: {message}".rstrip(": ")
+    low = f"{message} {code}".lower()
+    kw = {"provider": provider, "model": model, "status_code": status}
+    if status == 402 or "billing" in low or "insufficient_quota" in low:
+        return PaymentRequiredError(msg, hint="check the account's billing and credit", **kw)
+    if status in (401, 403):
+        return AuthenticationError(msg, hint=f"check the credentials for {provider}", **kw)
+    if status == 429:
+        return RateLimitedError(msg, retry_after=retry_after(headers or {}), **kw)
+    if status in (408, 409) or status >= 500:
+        return ProviderUnavailableError(msg, **kw)
+    if "safety" in low or "policy" in low or "moderation" in low:
+        return ContentRejectedError(msg, **kw)
+    return ProviderError(msg, **kw)
