@@ -288,9 +288,10 @@ def _drop(data: Any, path: tuple[Any, ...]) -> bool:
 def _yaml_lines(text: str, name: str) -> tuple[Any, dict[str, int], list[str]]:
     import yaml
 
-    loader = yaml.SafeLoader(text)
     problems: list[str] = []
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, {}, []
@@ -321,12 +322,13 @@ def _yaml_lines(text: str, name: str) -> tuple[Any, dict[str, int], list[str]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
-        what = getattr(exc, "problem", None) or str(exc)
+        what = getattr(exc, "problem", None) or " ".join(str(exc).split())
         raise ConfigError(
             f"{name}: not valid YAML", problems=[f"{where}: {what}"]
         ) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, lines, problems
 
 
