@@ -4,11 +4,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from ministudio.errors import MediaError
 from ministudio.media import extract_anchor_frame
 from ministudio.testing.fakes import write_color_clip
+from PIL import Image
 
 
 def all_frames(clip: Path) -> list[np.ndarray]:

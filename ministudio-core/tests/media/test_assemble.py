@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from ministudio.errors import MediaError
 from ministudio.media import (
     AssemblySettings,
@@ -53,7 +52,7 @@ def tone(path: Path, seconds: float, hz: float, amp: float = 0.3) -> Path:
 def check_shot_audio(out: Path, shots: list[Path], starts: list[float]) -> None:
     """Each shot's tone sits exactly in its own slot (no drift, no gap)."""
     audio = read_audio(out, RATE, 1)[0]
-    for clip, start in zip(shots, starts):
+    for clip, start in zip(shots, starts, strict=True):
         k = int(clip.stem.removeprefix("shot"))
         a = int((start + 0.1) * RATE)
         seg = audio[a: a + int(0.8 * RATE)]

@@ -4,13 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from ministudio.errors import MediaError
 from ministudio.media import (
     AssemblySettings,
     AssemblyShot,
     Cue,
+    assemble,
     atomic_output,
     contact_sheet,
     cues_from_words,
@@ -18,9 +17,9 @@ from ministudio.media import (
     validate_clip,
     write_srt,
     write_vtt,
-    assemble,
 )
 from ministudio.requests import WordTiming
+from PIL import Image
 
 
 def words(text: str, start: float = 0.0, step: float = 0.3, gaps: dict[int, float] | None = None):
@@ -40,7 +39,7 @@ def test_cues_break_on_sentences_pauses_and_length() -> None:
     assert all(len(line) <= 42 for c in cues for line in c.text.split("\n"))
     assert all(c.text.count("\n") <= 1 for c in cues)
     assert all(c.end_s - c.start_s <= 6.0 + 1e-9 for c in cues)
-    assert all(a.end_s <= b.start_s for a, b in zip(cues, cues[1:]))
+    assert all(a.end_s <= b.start_s for a, b in zip(cues, cues[1:], strict=False))
     assert " ".join(c.text.replace("\n", " ") for c in cues) == " ".join(w.word for w in ws)
     paused = cues_from_words(words("one two three four", gaps={2: 1.5}), offset_s=10.0)
     assert [c.text for c in paused] == ["one two", "three four"]

@@ -3,10 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from ministudio.errors import MediaError
 from ministudio.media import extract_anchor_frame, look_score
+from PIL import Image
 
 
 def test_same_clip_scores_high_and_other_palette_low(shot_clips: list[Path], tmp_path: Path) -> None:

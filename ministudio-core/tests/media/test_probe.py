@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ministudio.errors import MediaError
 from ministudio.media import probe, validate_clip
 from ministudio.testing.fakes import write_color_clip
@@ -96,8 +95,8 @@ def test_truncated_faststart_rejected(av_clip: Path, tmp_path: Path) -> None:
 
 
 def test_audio_only_rejected(tmp_path: Path) -> None:
-    from ministudio.media.audio import write_wav
     import numpy as np
+    from ministudio.media.audio import write_wav
 
     wav = write_wav(tmp_path / "a.wav", np.zeros((1, 4800), np.float32), 48000)
     with pytest.raises(MediaError, match="no video"):

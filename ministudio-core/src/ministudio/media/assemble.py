@@ -429,7 +429,7 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
     rate, ch = s.audio_rate, s.audio_channels
     total = int(round(plan.total_s * rate))
     a_start = [int(round(x * rate)) for x in plan.starts_s]
-    a_end = [int(round((x + d) * rate)) for x, d in zip(plan.starts_s, plan.durations_s)]
+    a_end = [int(round((x + d) * rate)) for x, d in zip(plan.starts_s, plan.durations_s, strict=True)]
     warnings: list[str] = []
     intervals, placements = [], []
     for k, shot in enumerate(shots):
@@ -464,7 +464,7 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
         tail: list = []  # frames of the previous shot held back for a crossfade
         frame_index = 0
         burn = s.burn_in and bool(cues)
-        for k, (shot, info) in enumerate(zip(shots, infos)):
+        for k, (shot, info) in enumerate(zip(shots, infos, strict=True)):
             # -- audio of shot k: bed + speech; flush everything before the next shot starts
             bed_fade_in = int(round(plan.overlaps[k] / s.fps * rate))
             nxt = plan.overlaps[k + 1] if k + 1 < len(shots) else 0
@@ -593,7 +593,7 @@ def assemble(shots: Sequence[AssemblyShot], output: str | Path,
         frames=result_info.frames,
         shots=tuple(ShotPlacement(clip=sh.clip, start_s=st, duration_s=d,
                                   has_clip_audio=info.has_audio and sh.keep_clip_audio)
-                    for sh, st, d, info in zip(shots, plan.starts_s, plan.durations_s, infos)),
+                    for sh, st, d, info in zip(shots, plan.starts_s, plan.durations_s, infos, strict=True)),
         subtitle_cues=len(_clean_cues(settings.subtitles, plan.total_s)),
         warnings=tuple(warnings),
     )

@@ -24,7 +24,6 @@ _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".t
 
 def _features(image):  # type: ignore[no-untyped-def]
     import numpy as np
-
     from PIL import Image
 
     # box-averaged thumbnail: grain and compression noise average out, composition stays
@@ -45,7 +44,6 @@ def _features(image):  # type: ignore[no-untyped-def]
 
 def _ssim(a, b) -> float:  # type: ignore[no-untyped-def]
     """Mean SSIM over 8x8 blocks (a light, window-based variant)."""
-    import numpy as np
 
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     n = _THUMB // 8
