@@ -5,6 +5,7 @@ child process and the benchmark."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import random
 from collections.abc import Callable, Iterable
@@ -14,12 +15,19 @@ from typing import Any
 
 import attrs
 
-from ministudio.capabilities import ClipModel, Operation, Pricing, ProviderSpec, ReferenceRole
+from ministudio.capabilities import (
+    ClipModel,
+    Operation,
+    Pricing,
+    ProviderSpec,
+    ReferenceRole,
+    frame_size,
+)
 from ministudio.context import CallContext
 from ministudio.errors import ContentRejectedError, JobFailedError, ProviderUnavailableError
 from ministudio.hookspecs import PLUGIN_API, hookimpl
 from ministudio.requests import ClipRequest, ClipResult, IdentityRequest, IdentityScore
-from ministudio.testing.fakes import FakeClipPlugin
+from ministudio.testing.fakes import FakeClipPlugin, write_color_clip
 
 
 def chaos_model(**kw: Any) -> ClipModel:
@@ -100,13 +108,21 @@ class ChaosClipPlugin(FakeClipPlugin):
                 return ClipResult(path=bad, provider=self.name, model=request.model,
                                   duration_s=request.duration_s, width=320, height=180, fps=24,
                                   job_id=job)
-            self.fail = None
-            self.calls -= 1  # FakeClipPlugin counts too
-            self.requests.pop()
-            res = await FakeClipPlugin.generate_clip(self, request, context)
-            return attrs.evolve(res, job_id=job)
+            return await self._write(request, context, job)
         finally:
             self.in_flight -= 1
+
+
+    async def _write(self, request: ClipRequest, context: CallContext, job: str) -> ClipResult:
+        digest = hashlib.sha256(f"{request.prompt}|{request.seed}".encode()).digest()
+        w, h = frame_size(request.aspect_ratio, request.resolution)
+        w, h = w // 4 * 2, h // 4 * 2
+        path = context.workdir / f"chaos-{digest.hex()[:12]}.mp4"
+        await asyncio.to_thread(write_color_clip, path, duration_s=request.duration_s, width=w,
+                                height=h, fps=request.fps, color=(digest[0], digest[1], digest[2]))
+        return ClipResult(path=path, provider=self.name, model=request.model,
+                          duration_s=request.duration_s, width=w, height=h, fps=request.fps,
+                          seed=request.seed, job_id=job)
 
 
 class ScriptedScorer:

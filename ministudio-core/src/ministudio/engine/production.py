@@ -246,7 +246,8 @@ class Production:
         spec = self.dispatcher.manager.get_provider(request.provider, Operation.CLIP)
         model = spec.clip_model(request.model)
         base_key = clip_key(request)
-        forced = shot in self.force or getattr(plan, "shot_id", None) in self.force
+        forced = bool({shot, getattr(plan, "key", None), getattr(plan, "shot_id", None)}
+                      & self.force)
         hit = None if forced else self.ledger.cache_get("shot:" + base_key)
         if hit and self.store.has(hit["media"]):
             out = self._outcome_from_cache(shot, request, base_key, hit)
@@ -325,7 +326,12 @@ class Production:
         hit = None if forced else self.ledger.cache_get(key)
         if hit and self.store.has(hit["media"]):
             out = self._outcome_from_cache(shot, request, key, hit)
-            if out is not None and out.anchor_media and out.scores is not None:
+            if out is not None and out.anchor_media:
+                return out, Decimal(0)
+            if out is not None:  # paid and stored, but the render stopped before scoring it
+                out = await self._finish(plan, attrs.evolve(out, anchor=None), provider)
+                self.ledger.cache_put(key, "clip", out.clip_media, _meta(out),
+                                      provider=provider, model=model.id)
                 return out, Decimal(0)
         spent = Decimal(0)
         attempt_ids: list[int] = []
@@ -341,7 +347,9 @@ class Production:
             )
             attempt_ids.append(aid)
             if resume:
+                # the job now belongs to this attempt: a crash during the resume re-attaches again
                 self.ledger.mark_resumed(resume)
+                self.ledger.set_job(aid, resume)
             job: dict[str, str] = {}
 
             def report_job(job_id: str) -> None:
@@ -368,6 +376,13 @@ class Production:
                 self.emit({"event": "shot", "shot": shot, "state": "validating"})
                 await _validate_clip(result.path, request.duration_s)
                 media = self.store.put(result.path)
+                # cache at once: a crash from here on never pays for this clip again
+                self.ledger.cache_put(key, "clip", media, {
+                    "duration_s": result.duration_s, "width": result.width,
+                    "height": result.height, "fps": result.fps, "has_audio": result.has_audio,
+                    "seed": result.seed if result.seed is not None else request.seed,
+                    "anchor_media": None,
+                }, provider=provider, model=model.id)
             except BaseException as exc:
                 if stage == "generate" and job and not resume:
                     cost = estimate
@@ -409,8 +424,6 @@ class Production:
             height=result.height, fps=result.fps, has_audio=result.has_audio,
             seed=result.seed if result.seed is not None else request.seed, cached=False,
         )
-        # cache the clip at once, so a crash before scoring does not pay for it again
-        self.ledger.cache_put(key, "clip", media, _meta(out), provider=provider, model=model.id)
         out = await self._finish(plan, out, provider)
         if attempt_ids:
             self.ledger.set_scores(attempt_ids[-1], _plain_scores(out.scores, full=True))

@@ -42,10 +42,10 @@ __all__ = ["LEAD_S", "GAP_S", "RenderResult", "ShotReport", "render", "render_as
 log = structlog.get_logger(__name__)
 
 STATE_DIR = ".ministudio"
-#: silence before the first spoken line of a shot, between lines, and after the last one
+#: silence before the first spoken line of a shot, and between two lines (the planner adds
+#: its own tail after the last line)
 LEAD_S = 0.2
-GAP_S = 0.3
-TAIL_S = 0.3
+GAP_S = 0.4
 
 
 @attrs.frozen(kw_only=True)
@@ -92,7 +92,7 @@ def speech_layout(durations: Sequence[float]) -> tuple[list[float], float]:
             t += GAP_S
         starts.append(round(t, 3))
         t += d
-    return starts, (round(t + TAIL_S, 3) if durations else 0.0)
+    return starts, (round(t, 3) if durations else 0.0)
 
 
 def render(film: str | Path, **kwargs: Any) -> RenderResult:
@@ -203,7 +203,7 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
     try:
         # 1. speech first, so `auto` shots are planned to fit their narration
         emit({"event": "speech.phase", "state": "start"})
-        lines = [(sp.shot_id, line) for sp in _first_segments(plan) for line in sp.speech]
+        lines = [(_key(sp), line) for sp in _first_segments(plan) for line in sp.speech]
         speech_results = await asyncio.gather(
             *(prod.speak(shot_id, line) for shot_id, line in lines), return_exceptions=True
         )
@@ -232,7 +232,7 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
         failures = []
         for sp in plan.shots:
             oc = outcomes[sp.id]
-            lines_out = tuple(speech.get(sp.shot_id, ())) if _is_first(sp) else ()
+            lines_out = tuple(speech.get(_key(sp), ())) if _is_first(sp) else ()
             starts, _need = speech_layout([s.duration_s for s in lines_out])
             if oc.ok:
                 reports.append(ShotReport(id=sp.id, plan=sp, outcome=oc.result, speech=lines_out,
@@ -299,6 +299,10 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
 
 def _first_segments(plan: Any) -> list[Any]:
     return [sp for sp in plan.shots if _is_first(sp)]
+
+
+def _key(sp: Any) -> str:
+    return str(getattr(sp, "key", None) or f"{sp.scene_id}.{sp.shot_id}")
 
 
 def _is_first(sp: Any) -> bool:
