@@ -89,7 +89,7 @@ def ffmpeg_assembly(ffmpeg, clips, narration, out, work):  # type: ignore[no-unt
     return run_child([ffmpeg, "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(lst),
                       "-itsoffset", "0.5", "-i", str(narration), "-filter_complex",
                       "[0:a][1:a]amix=inputs=2:duration=first[a]", "-map", "0:v", "-map", "[a]",
-                      "-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart",
+                      "-c:v", "copy", "-c:a", "aac", "-ac", "2", "-b:a", "160k", "-movflags", "+faststart",
                       str(out)])
 
 

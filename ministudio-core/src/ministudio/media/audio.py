@@ -5,6 +5,7 @@ Samples are float32 arrays shaped ``(channels, n)`` in [-1, 1].
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -162,6 +163,7 @@ def read_audio(path: str | Path, rate: int, channels: int = 1):  # type: ignore[
 # -- loudness (ITU-R BS.1770-4 integrated loudness, gated) ------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
 def _k_weighting_response(n_fft: int, rate: int):  # type: ignore[no-untyped-def]
     import numpy as np
 
