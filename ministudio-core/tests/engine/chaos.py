@@ -187,3 +187,44 @@ def chained_plans(scenes: int, per_scene: int, *, provider: str = "chaos",
                               characters=characters))
             prev = pid
     return plans
+
+
+class FakeSpeechPlugin:
+    """A speech provider writing a real WAV (a quiet tone, 0.3 s per word) with word times."""
+
+    MINISTUDIO_PLUGIN_API = PLUGIN_API
+
+    def __init__(self, name: str = "fakevoice") -> None:
+        self.name = name
+        self.calls = 0
+
+    @hookimpl
+    def register_providers(self) -> list[ProviderSpec]:
+        from ministudio.capabilities import SpeechModel, Voice
+
+        return [ProviderSpec(name=self.name, operations={Operation.SPEECH},
+                             description="fake speech for tests",
+                             speech_models=(SpeechModel(
+                                 id="fv-1", voices=(Voice(id="a"), Voice(id="b")),
+                                 languages=("en-US",), word_timings="native",
+                                 instructions=True),))]
+
+    @hookimpl
+    def synthesize_speech(self, request, context):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        from ministudio.media import write_wav
+        from ministudio.requests import SpeechResult, WordTiming
+
+        self.calls += 1
+        rate = 16000
+        words = request.text.split()
+        per = 0.3 / request.rate
+        dur = len(words) * per
+        t = np.arange(int(dur * rate)) / rate
+        samples = (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)[None, :]
+        path = write_wav(context.workdir / "speech.wav", samples, rate)
+        timings = [WordTiming(word=w, start_s=round(i * per, 3), end_s=round((i + 0.9) * per, 3))
+                   for i, w in enumerate(words)]
+        return SpeechResult(path=path, provider=self.name, sample_rate=rate, duration_s=dur,
+                            words=timings, voice=request.voice, model="fv-1")

@@ -79,8 +79,9 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
             clip=clip,
             speech=tuple(SpeechPlacement(wav=s.wav, start_s=t)
                          for s, t in zip(rep.speech, rep.placements, strict=True)),
-            keep_clip_audio=bool(sp.keep_clip_audio), transition=_transition(sp.transition),
-            transition_s=float(sp.transition_s or 0.0),
+            keep_clip_audio=bool(sp.keep_clip_audio),
+            transition=_media_transition(sp.transition) if shots else "cut",
+            transition_s=float(sp.transition_s or 0.0), label=rep.id,
         ))
     starts = _starts(result.shots, clips)
     words = [
@@ -97,7 +98,8 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
         width=width, height=height, fps=plan.fps, codec=media.get("codec", "libx264"),
         crf=int(media.get("crf", 20)), preset=media.get("preset", "veryfast"), subtitles=cues,
     ))
-    starts = list(getattr(assembled, "shot_starts", None) or starts)
+    if len(assembled.shots) == len(starts):
+        starts = [p.start_s for p in assembled.shots]
     files: dict[str, Path] = {"film": film}
     if cues:
         files["srt"] = write_srt(cues, out / f"{name}.srt")
@@ -107,7 +109,7 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
         _link_or_copy(clip, out / "clips" / f"{slug(rep.id)}.mp4")
         for i, s in enumerate(rep.speech, 1):
             _link_or_copy(s.wav, out / "audio" / f"{slug(rep.id)}-{i}.wav")
-    sheet_items = [(rep.id, rep.outcome.anchor if rep.outcome and rep.outcome.anchor else clip)
+    sheet_items = [(rep.outcome.anchor if rep.outcome and rep.outcome.anchor else clip, rep.id)
                    for rep, clip in clips]
     try:
         files["contact_sheet"] = contact_sheet(sheet_items, out / "contact-sheet.png")
@@ -132,11 +134,18 @@ def _transition(value: Any) -> str:
     return str(getattr(value, "value", value) or "cut")
 
 
+def _media_transition(value: Any) -> str:
+    """The film's cut/fade/dissolve as the assembler's cut/crossfade (a fade is rendered as a
+    crossfade: the assembler has no fade through black)."""
+    return "cut" if _transition(value) == "cut" else "crossfade"
+
+
 def _starts(reports: Any, clips: list[tuple[Any, Path]]) -> list[float]:
     starts, t = [], 0.0
     for i, (rep, _clip) in enumerate(clips):
         sp = rep.plan
-        overlap = float(sp.transition_s or 0.0) if i and _transition(sp.transition) == "dissolve" else 0.0
+        overlap = (float(sp.transition_s or 0.0)
+                   if i and _media_transition(sp.transition) == "crossfade" else 0.0)
         t = max(0.0, t - overlap)
         starts.append(round(t, 3))
         dur = rep.outcome.duration_s if rep.outcome is not None else float(sp.duration_s)

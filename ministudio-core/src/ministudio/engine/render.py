@@ -325,5 +325,5 @@ def _result(plan: Any, out_dir: Path, reports: list[ShotReport], prod: Productio
         estimated_cost=Decimal(plan.estimated_cost), actual_cost=budget.spent,
         currency=plan.currency, provider_calls=prod.provider_calls, production_id=pid,
         shots=tuple(reports), files=dict(files), wall_s=time.monotonic() - t0,
-        failures=failures,
+        failures=failures, attempts=tuple(prod.ledger.attempts(pid)),
     )
