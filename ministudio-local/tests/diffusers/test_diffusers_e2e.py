@@ -172,6 +172,12 @@ def test_image_only_model_needs_a_first_frame(tiny_weights, tmp_path):
     assert not runner._cache  # refused before loading anything
 
 
+def test_first_last_model_needs_both_frames(tiny_weights, tmp_path):
+    with pytest.raises(CapabilityError, match="needs a first and a last frame"):
+        render(tiny_weights, tmp_path, provider="wan", model="wan2.1-flf2v-14b-720p",
+               duration_s=1.0, fps=24, resolution="720p", first_frame=still(tmp_path / "f.png"))
+
+
 def test_pipelines_are_cached_per_process(tiny_weights, tmp_path):
     kw = dict(provider="ltx-video", model="ltx-video-0.9.5", duration_s=0.5, fps=24,
               resolution="480p")

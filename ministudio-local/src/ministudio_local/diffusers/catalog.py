@@ -73,6 +73,11 @@ class ModelEntry:
         raise KeyError(mode)
 
     @property
+    def needs_both_frames(self) -> bool:
+        """Only first-and-last-frame generation (Wan FLF2V): both images are required."""
+        return self.modes == frozenset({Mode.FIRST_LAST})
+
+    @property
     def base_pipeline(self) -> str:
         return self.pipelines[0][1]
 
@@ -99,7 +104,9 @@ class ModelEntry:
             f"up to {self.max_frames} frames, counts of {self.frame_multiple}k+1; {timing}; "
             f"{self.memory}"
         )
-        if self.needs_image:
+        if self.needs_both_frames:
+            notes += "; needs both a first and a last frame"
+        elif self.needs_image:
             notes += "; needs a first frame (image-to-video only)"
         return ClipModel(
             id=self.id,
@@ -134,7 +141,7 @@ def _both(resolution: str, w: int, h: int) -> tuple[tuple[str, str, int, int], .
 
 _WAN_T2V = ((Mode.TEXT, "WanPipeline"),)
 _WAN_I2V = ((Mode.IMAGE, "WanImageToVideoPipeline"),)
-_WAN_FLF = ((Mode.FIRST_LAST, "WanImageToVideoPipeline"), (Mode.IMAGE, "WanImageToVideoPipeline"))
+_WAN_FLF = ((Mode.FIRST_LAST, "WanImageToVideoPipeline"),)
 _WAN_MEM = "bf16; model offload lowers peak VRAM, sequential offload lowers it most (slow)"
 
 CATALOG: tuple[ModelEntry, ...] = (

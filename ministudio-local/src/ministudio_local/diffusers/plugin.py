@@ -57,6 +57,13 @@ def _mode(entry: ModelEntry, request: ClipRequest) -> Mode:
         mode = Mode.IMAGE
     else:
         mode = Mode.TEXT
+    if entry.needs_both_frames and (request.first_frame is None or request.last_frame is None):
+        raise CapabilityError(
+            f"{entry.id} renders between two images: the shot needs a first and a last frame",
+            violations=[f"{entry.id} needs a first and a last frame"],
+            provider=request.provider,
+            model=entry.id,
+        )
     if mode not in entry.modes:
         if mode is Mode.TEXT:
             raise CapabilityError(
