@@ -22,8 +22,10 @@ _FILES = {
     "landmarks": "shape_predictor_5_face_landmarks.dat",
     "descriptor": "dlib_face_recognition_resnet_model_v1.dat",
 }
-#: frames are shrunk to this longest side before detection (HOG cost grows with pixels)
+#: frames are shrunk to this longest side before detection (HOG cost grows with pixels);
+#: the scorer retries an unmatched frame at ``DETAIL_MAX_SIDE`` to find smaller faces
 DETECT_MAX_SIDE = 720
+DETAIL_MAX_SIDE = 1280
 #: faces narrower than this (pixels, after shrinking) are too small to identify reliably
 MIN_FACE_PX = 36
 
@@ -46,7 +48,11 @@ def model_files() -> dict[str, Path] | None:
 
 def available() -> bool:
     """True when dlib and the model files are installed (cheap: imports nothing)."""
-    return importlib.util.find_spec("dlib") is not None and model_files() is not None
+    try:
+        found = importlib.util.find_spec("dlib") is not None
+    except (ImportError, ValueError):  # e.g. sys.modules["dlib"] = None
+        found = False
+    return found and model_files() is not None
 
 
 def distance_to_similarity(distance: float) -> float:
@@ -88,13 +94,15 @@ class FaceEmbedder:
                 cls._shared = cls()
             return cls._shared
 
-    def faces(self, image: Any, *, upsample: int | None = None) -> list[Face]:
+    def faces(
+        self, image: Any, *, upsample: int | None = None, max_side: int = DETECT_MAX_SIDE
+    ) -> list[Face]:
         """Every detected face in a PIL image (most confident first) with its descriptor."""
         import numpy as np
         from PIL import Image
 
         rgb = image.convert("RGB")
-        scale = min(1.0, DETECT_MAX_SIDE / max(rgb.size))
+        scale = min(1.0, max_side / max(rgb.size))
         small = rgb if scale == 1.0 else rgb.resize(
             (round(rgb.width * scale), round(rgb.height * scale)), Image.Resampling.BILINEAR
         )

@@ -21,29 +21,43 @@ THRESHOLD = 0.47
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
 
+_REF_CACHE: dict[tuple[str, int, int], list[Any]] = {}
+
+
 def _reference_descriptors(paths: tuple[Path, ...], embedder: Any) -> tuple[list[Any], list[str]]:
-    from PIL import Image
-
-    from ministudio.media.look import sample_frames
-
+    """Descriptors of the most confident face of each reference (cached per file version)."""
     descs, missing = [], []
     for path in paths:
         if not path.exists():
             raise MediaError(f"reference portrait not found: {path}")
-        if path.suffix.lower() in _IMAGE_SUFFIXES:
-            try:
-                with Image.open(path) as im:
-                    images = [im.convert("RGB")]
-            except OSError as exc:
-                raise MediaError(f"cannot read reference portrait {path}: {exc}") from None
-        else:
-            images = [img for _, img in sample_frames(path, 3)]
-        faces = [f for img in images for f in embedder.faces(img)[:1]]
-        if faces:
-            descs.extend(f.descriptor for f in faces)
+        st = path.stat()
+        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+        if key not in _REF_CACHE:
+            if len(_REF_CACHE) > 256:
+                _REF_CACHE.clear()
+            _REF_CACHE[key] = _embed_reference(path, embedder)
+        found = _REF_CACHE[key]
+        if found:
+            descs.extend(found)
         else:
             missing.append(path.name)
     return descs, missing
+
+
+def _embed_reference(path: Path, embedder: Any) -> list[Any]:
+    from PIL import Image
+
+    from ministudio.media.look import sample_frames
+
+    if path.suffix.lower() in _IMAGE_SUFFIXES:
+        try:
+            with Image.open(path) as im:
+                images = [im.convert("RGB")]
+        except OSError as exc:
+            raise MediaError(f"cannot read reference portrait {path}: {exc}") from None
+    else:
+        images = [img for _, img in sample_frames(path, 3)]
+    return [f.descriptor for img in images for f in embedder.faces(img)[:1]]
 
 
 def _fallback(request: IdentityRequest, why: str, threshold: float | None) -> IdentityScore | None:
@@ -72,7 +86,7 @@ def score_faces(
     import numpy as np
 
     from ministudio.media.look import sample_frames
-    from ministudio_local.face.embed import FaceEmbedder, distance_to_similarity
+    from ministudio_local.face.embed import DETAIL_MAX_SIDE, FaceEmbedder, distance_to_similarity
 
     if not request.references:
         raise MediaError("identity scoring needs at least one reference portrait")
@@ -87,14 +101,25 @@ def score_faces(
     frames = sample_frames(request.media, request.samples)
     sims: list[float] = []
     times: list[float] = []
-    for t, img in frames:
-        faces = embedder.faces(img)
+
+    def best(faces: list[Any]) -> float | None:
         if not faces:
-            continue
+            return None
         d = np.linalg.norm(
             np.stack([f.descriptor for f in faces])[:, None, :] - ref_mat[None, :, :], axis=2
         )
-        sims.append(distance_to_similarity(float(d.min())))
+        return distance_to_similarity(float(d.min()))
+
+    for t, img in frames:
+        sim = best(embedder.faces(img))
+        if (sim is None or sim < threshold) and max(img.size) > 720:
+            # no match at the fast detection size: look again at full detail (small faces)
+            detail = best(embedder.faces(img, max_side=DETAIL_MAX_SIDE))
+            if detail is not None and (sim is None or detail > sim):
+                sim = detail
+        if sim is None:
+            continue
+        sims.append(sim)
         times.append(float(t))
     if not sims:
         return _fallback(request, f"no face found in {len(frames)} sampled frame(s)",

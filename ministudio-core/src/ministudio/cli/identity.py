@@ -1,0 +1,93 @@
+"""``ministudio score-identity``: check clips or stills against reference portraits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ministudio.cli import AppState, emit_json
+
+__all__ = ["score_identity"]
+
+
+@click.command("score-identity")
+@click.option("--reference", "-r", "references", multiple=True, required=True,
+              type=click.Path(path_type=Path), metavar="IMG",
+              help="A reference portrait of the character (repeatable).")
+@click.argument("media", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--scorer", default=None, metavar="NAME",
+              help="Identity scorer to use (e.g. face); default: identity.scorer setting, "
+                   "else the best installed one.")
+@click.option("--samples", default=8, show_default=True, type=click.IntRange(1, 240),
+              help="Frames sampled per clip.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any input is below threshold.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def score_identity(state: AppState, references: tuple[Path, ...], media: tuple[Path, ...],
+                   scorer: str | None, samples: int, strict: bool, as_json: bool) -> None:
+    """Score how well each CLIP_OR_IMAGE matches the --reference portraits (0..1).
+
+    Example: ministudio score-identity -r cast/ada.png shots/s01.mp4 shots/s02.mp4
+    """
+    import asyncio
+
+    from ministudio.dispatch import Dispatcher
+    from ministudio.errors import MediaError
+    from ministudio.requests import IdentityRequest
+
+    for path in (*references, *media):
+        if not path.is_file():
+            raise MediaError(f"no such file: {path}")
+    settings = state.settings()
+    manager = state.manager()
+    scorer = scorer or settings.get("identity.scorer")
+    dispatcher = Dispatcher(manager, provider_settings=settings.provider_settings(),
+                            env=settings.env)
+
+    async def run() -> list[Any]:
+        out = []
+        for item in media:
+            request = IdentityRequest(media=item.resolve(),
+                                      references=tuple(r.resolve() for r in references),
+                                      samples=samples)
+            out.append(await dispatcher.score_identity(request, provider=scorer))
+        return out
+
+    results = asyncio.run(run())
+    rows = [
+        {
+            "media": str(item),
+            "score": r.score,
+            "p10": r.p10,
+            "min": r.minimum,
+            "threshold": r.threshold,
+            "passed": r.passed,
+            "kind": r.kind,
+            "scorer": r.scorer,
+            "frames_used": list(r.frames_used),
+            "faces_found": r.faces_found,
+            "note": r.note,
+        }
+        for item, r in zip(media, results, strict=True)
+    ]
+    if as_json:
+        emit_json(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False)
+        for col in ("MEDIA", "SCORE", "P10", "MIN", "THRESHOLD", "RESULT", "KIND", "FRAMES", "NOTE"):
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(
+                row["media"], f"{row['score']:.3f}", f"{row['p10']:.3f}", f"{row['min']:.3f}",
+                f"{row['threshold']:.2f}",
+                "[green]match[/]" if row["passed"] else "[red]below[/]",
+                f"{row['kind']} ({row['scorer']})", str(len(row["frames_used"])), row["note"],
+            )
+        Console(soft_wrap=False).print(table)
+    if strict and not all(row["passed"] for row in rows):
+        raise click.exceptions.Exit(1)
