@@ -52,11 +52,18 @@ def check_words(result: SpeechResult, text: str) -> None:
 
 
 def onset_errors(result: SpeechResult, samples: np.ndarray, *, min_gap_s: float = 0.1) -> list[float]:
-    """For every sound onset that follows an audible pause, the distance to the nearest word
-    start (seconds). A pause of >= min_gap_s silence is where a listener hears a word begin."""
+    """For every sound onset that follows an audible pause (>= min_gap_s of silence, where a
+    listener hears a word begin), the distance to the nearest word start in seconds. Onsets
+    well inside a word's own span (a pause within one written word) are skipped."""
     env = Envelope(samples, result.sample_rate)
     starts = np.array([w.start_s for w in result.words])
-    return [float(np.min(np.abs(starts - t))) for t in env.onsets(min_gap_s=min_gap_s)]
+    out = []
+    for t in env.onsets(min_gap_s=min_gap_s):
+        # a pause inside one word ("nineteen | eighty-four" for "1984") is not a word start
+        if any(w.start_s + 0.1 < t < w.end_s for w in result.words):
+            continue
+        out.append(float(np.min(np.abs(starts - t))))
+    return out
 
 
 @pytest.fixture
