@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from ministudio.capcheck import clip_violations
 from ministudio.capabilities import ReferenceRole
 from ministudio.errors import CapabilityError, MediaError
 from ministudio.requests import ClipRequest, ReferenceImage
@@ -28,8 +30,9 @@ CASES = {
                                              last_frame=png("l.png")), "reference images"),
     "four_refs": (lambda png: req(reference_images=_refs(png, 4)), "at most 3"),
     "refs_need_eight_seconds": (lambda png: req(reference_images=_refs(png), duration_s=6),
-                                "8 s clips only"),
-    "1080p_needs_eight_seconds": (lambda png: req(resolution="1080p", duration_s=4), "8 s clips only"),
+                                "allowed: 8 s) for reference images"),
+    "1080p_needs_eight_seconds": (lambda png: req(resolution="1080p", duration_s=4),
+                                  "allowed: 8 s) for 1080p"),
     "last_frame_alone": (lambda png: req(last_frame=png("l.png")), "needs a first frame"),
     "style_reference": (lambda png: req(reference_images=(ReferenceImage(path=png("s.png"), role=ReferenceRole.STYLE),)),
                         "role(s) style"),
@@ -68,8 +71,11 @@ def test_missing_input_image_is_media_error_before_http(fake, render, tmp_path):
 
 def test_all_violations_are_listed_at_once(png):
     r = req(reference_images=_refs(png), duration_s=6, resolution="4k", seed=-1)
-    v = vertex_violations(r, CATALOGUE["veo-3.1-generate-001"])
-    assert len(v) == 3
+    model = CATALOGUE["veo-3.1-generate-001"]
+    declared = [v for v in clip_violations(r, model) if v.startswith("duration")]
+    assert declared == ["duration 6s is not one veo-3.1-generate-001 allows (allowed: 8 s) "
+                        "for 4k with reference images"]
+    assert vertex_violations(r, model) == ["seed -1 is outside 0–4294967295"]
 
 
 def test_valid_combinations_pass(png):

@@ -105,6 +105,10 @@ class ClipModel:
     id: str
     description: str = ""
     durations: tuple[float, ...] = ()
+    #: when non-empty: the only durations accepted while reference images are sent
+    reference_durations: tuple[float, ...] = ()
+    #: ``((resolution, durations), ...)``: resolutions that accept only some durations
+    resolution_durations: tuple[tuple[str, tuple[float, ...]], ...] = ()
     min_duration_s: float = 0.5
     max_duration_s: float = 8.0
     aspect_ratios: tuple[str, ...] = ("16:9",)
@@ -130,9 +134,24 @@ class ClipModel:
     pricing: Pricing | None = None
     notes: str = ""
 
-    def allowed_durations(self) -> tuple[float, ...]:
-        """The discrete durations, or ``()`` when any value in the range is accepted."""
-        return self.durations
+    def allowed_durations(
+        self, *, resolution: str | None = None, references: bool = False
+    ) -> tuple[float, ...]:
+        """The discrete durations for a request with this resolution and (no) references,
+        or ``()`` when any value in the range is accepted."""
+        allowed = self.durations
+        for rule in (
+            self.reference_durations if references else (),
+            dict(self.resolution_durations).get(resolution or "", ()),
+        ):
+            if rule:
+                allowed = tuple(d for d in (allowed or rule) if d in rule)
+        return allowed
+
+    def for_request(self, *, resolution: str | None = None, references: bool = False) -> ClipModel:
+        """This model with ``durations`` narrowed to what such a request may ask for."""
+        allowed = self.allowed_durations(resolution=resolution, references=references)
+        return self if allowed == self.durations else attrs.evolve(self, durations=allowed)
 
     @property
     def longest(self) -> float:

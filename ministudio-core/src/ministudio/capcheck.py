@@ -45,7 +45,15 @@ def clip_violations(request: ClipRequest, model: ClipModel) -> list[str]:
     out: list[str] = []
     if not request.prompt.strip():
         out.append("the prompt is empty")
-    if (v := duration_violation(request.duration_s, model)) is not None:
+    narrowed = model.for_request(
+        resolution=request.resolution, references=bool(request.reference_images)
+    )
+    if (v := duration_violation(request.duration_s, narrowed)) is not None:
+        if narrowed is not model:
+            v += " for " + " with ".join(
+                x for x in (request.resolution if dict(model.resolution_durations).get(
+                    request.resolution) else "", "reference images" if request.reference_images
+                    and model.reference_durations else "") if x)
         out.append(v)
     if model.aspect_ratios and request.aspect_ratio not in model.aspect_ratios:
         out.append(

@@ -47,7 +47,7 @@ class ReferenceImage:
     """An image that conditions a clip: a character portrait, an environment plate, a style."""
 
     path: Path = attrs.field(converter=_path)
-    role: ReferenceRole = ReferenceRole.SUBJECT
+    role: ReferenceRole = attrs.field(default=ReferenceRole.SUBJECT, converter=ReferenceRole)
     #: who or what it shows (a character id, an environment id), for logs and prompts
     label: str = ""
 

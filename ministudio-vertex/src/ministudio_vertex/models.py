@@ -38,6 +38,9 @@ _PRICE_SOURCE = (
 
 _COMMON: dict[str, Any] = {
     "durations": (4.0, 6.0, 8.0),
+    # declared so that `ministudio plan` snaps and checks them before anything is spent
+    "reference_durations": (8.0,),
+    "resolution_durations": (("1080p", (8.0,)), ("4k", (8.0,))),
     "aspect_ratios": ("16:9", "9:16"),
     "fps": (24,),
     "reference_roles": (ReferenceRole.SUBJECT,),

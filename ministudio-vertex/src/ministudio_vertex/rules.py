@@ -1,11 +1,11 @@
 """Rules Vertex AI enforces on Veo requests that the generic capability check cannot know.
 
-:func:`ministudio.capcheck.clip_violations` already covers durations (4/6/8), aspect ratios,
-resolutions, reference count and role, frames, audio, seed and candidates (1–4). This module
-adds the combinations Veo rejects, so they fail before anything is paid for:
+:func:`ministudio.capcheck.clip_violations` already covers durations (4/6/8, and 8 s only with
+reference images or at 1080p/4K, declared as ``reference_durations`` / ``resolution_durations``
+so that ``ministudio plan`` snaps and checks them too), aspect ratios, resolutions, reference
+count and role, frames, audio, seed and candidates (1–4). This module adds the combinations
+Veo rejects that a declaration cannot express, so they fail before anything is paid for:
 
-- reference images (asset mode) render 8 s only;
-- 1080p and 4K render 8 s only;
 - a last frame needs a first frame (first+last-frame interpolation);
 - scene extension (``extra["extend_video"]``) needs a model with ``extension_s``, 8 s, 720p,
   and no frames or references;
@@ -46,7 +46,6 @@ EXTRA_OPTIONS: dict[str, str] = {
 
 PERSON_GENERATION = ("dont_allow", "allow_adult", "allow_all")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
-_EIGHT_ONLY_RES = ("1080p", "4k", "2160p")
 _SEED_MAX = 2**32 - 1
 
 
@@ -62,13 +61,6 @@ def vertex_violations(
     out: list[str] = []
     eight = abs(request.duration_s - 8.0) < 1e-6
     extra = request.extra
-    if request.reference_images and not eight:
-        out.append(
-            f"{model.id} renders reference images (asset mode) as 8 s clips only, "
-            f"not {request.duration_s:g}s"
-        )
-    if request.resolution.lower() in _EIGHT_ONLY_RES and not eight:
-        out.append(f"{model.id} renders {request.resolution} as 8 s clips only, not {request.duration_s:g}s")
     if request.last_frame is not None and request.first_frame is None:
         out.append(f"{model.id} needs a first frame to end on a last frame (first+last-frame mode)")
     unknown = sorted(set(extra) - set(EXTRA_OPTIONS))

@@ -24,7 +24,7 @@ from ministudio.capcheck import clip_violations, duration_violation, speech_viol
 from ministudio.compile.prompt import compile_prompt, framing
 from ministudio.compile.state import ShotState, world_states
 from ministudio.errors import ConfigError, MinistudioError
-from ministudio.film.model import AUTO, Film, Transition, VoiceSpec
+from ministudio.film.model import AUTO, Conditioning, Film, Transition, VoiceSpec
 from ministudio.pricing import effective_pricing
 from ministudio.requests import ClipRequest, ReferenceImage, SpeechRequest
 
@@ -304,10 +304,28 @@ def _plan(
                 for v in speech_violations(sl.request, speech_model_caps):
                     problems.append(f"{origin.locate(where)}: speech line {i + 1}: {v}")
 
+        # continuity
+        prev_clip = last_clip.get(state.previous or "") if state.previous else None
+        continues = not state.cut and prev_clip is not None
+        if continues and not model.first_frame:
+            warnings.append(f"{state.key}: {provider}/{model.id} cannot start from a frame; "
+                            "continuity rests on references and the prompt")
+            continues = False
+
+        refs_all, left = _references(state, film, model)
+        cond = shot.conditioning
+        if continues and cond is Conditioning.REFERENCES and refs_all \
+                and not model.references_with_frames:
+            continues = False  # the film prefers identity references over the previous frame
+        sends_refs = bool(refs_all) and cond is not Conditioning.FRAME and (
+            not continues or model.references_with_frames or cond is Conditioning.BOTH)
+        # durations the model allows for this shot (some only with references / resolutions)
+        dmodel = model.for_request(resolution=film.format.resolution, references=sends_refs)
+
         # duration
         if shot.duration != AUTO:
             target, source = float(shot.duration), "explicit"
-            if target <= model.longest + 1e-6 and (v := duration_violation(target, model)):
+            if target <= dmodel.longest + 1e-6 and (v := duration_violation(target, dmodel)):
                 (problems if collect else warnings).append(
                     f"{origin.locate(where + '.duration')}: {provider}/{model.id}: {v}; "
                     "use one of them or 'auto'")
@@ -317,32 +335,23 @@ def _plan(
             rate = lines[0].request.rate if len(lines) == 1 else 1.0
             target, source = estimate_speech_s(texts, rate) + TAIL_S, "estimate"
         else:
-            target, source = (_snap_up(DEFAULT_S, model), "default")
-        if source != "explicit" or target > model.longest + 1e-6:
-            segs = split_duration(target, model)
-        elif not collect and duration_violation(target, model):
-            segs = (_snap_up(target, model),)  # validate refuses it; a plan snaps and warns
+            target, source = (_snap_up(DEFAULT_S, dmodel), "default")
+        if source != "explicit" or target > dmodel.longest + 1e-6:
+            segs = split_duration(target, dmodel)
+        elif not collect and duration_violation(target, dmodel):
+            segs = (_snap_up(target, dmodel),)  # validate refuses it; a plan snaps and warns
         else:
             segs = (target,)
         if len(segs) > 1:
             warnings.append(f"{state.key}: {target:g}s is longer than {provider}/{model.id} renders "
-                            f"({model.longest:g}s); split into {len(segs)} chained segments "
+                            f"({dmodel.longest:g}s); split into {len(segs)} chained segments "
                             f"({' + '.join(f'{d:g}' for d in segs)} s)")
-
-        # continuity
-        prev_clip = last_clip.get(state.previous or "") if state.previous else None
-        continues = not state.cut and prev_clip is not None
-        if continues and not model.first_frame:
-            warnings.append(f"{state.key}: {provider}/{model.id} cannot start from a frame; "
-                            "continuity rests on references and the prompt")
-            continues = False
 
         seed = shot.seed if shot.seed is not None else film.defaults.seed
         if seed is not None and not model.seed:
             warnings.append(f"{state.key}: {provider}/{model.id} takes no seed; seed {seed} not sent")
             seed = None
         generate_audio = shot.clip_audio if shot.clip_audio is not None else model.native_audio
-        refs_all, left = _references(state, film, model)
         char_refs = tuple(
             CharacterRef(id=c.id, name=c.name, references=c.references,
                          identity_threshold=c.identity_threshold)
@@ -361,8 +370,13 @@ def _plan(
             continues_from = (prev_clip if continues else None) if k == 1 else plans[-1].id
             with_frames = continues_from is not None or (k == 1 and shot.start_frame is not None) \
                 or (k == len(segs) and shot.end_frame is not None)
-            refs = refs_all if (not with_frames or model.references_with_frames) else []
-            if not refs and refs_all and k == 1:
+            if cond is Conditioning.FRAME and with_frames:
+                refs = []
+            elif cond is Conditioning.BOTH:
+                refs = refs_all  # a model that cannot combine them is reported below
+            else:
+                refs = refs_all if (not with_frames or model.references_with_frames) else []
+            if not refs and refs_all and k == 1 and cond is Conditioning.AUTO:
                 warnings.append(f"{state.key}: {provider}/{model.id} cannot combine reference "
                                 "images with a start frame; continuity wins for this clip")
             if left and k == 1:

@@ -97,6 +97,22 @@ class Continuity(str, enum.Enum):
     CUT = "cut"
 
 
+class Conditioning(str, enum.Enum):
+    """What grounds a shot on a model that cannot take reference images and a start frame
+    together (e.g. Veo).
+
+    ``auto``: reference portraits on the first shot of a chain, the previous shot's anchor
+    frame on continued shots (continuity wins). ``references``: always the references; a
+    continued shot then starts fresh. ``frame``: only the frame, no references. ``both``:
+    require both; a model that cannot combine them is a validation error.
+    """
+
+    AUTO = "auto"
+    REFERENCES = "references"
+    FRAME = "frame"
+    BOTH = "both"
+
+
 class Transition(str, enum.Enum):
     """How the editor joins this shot to the previous one in the final film."""
 
@@ -240,6 +256,7 @@ class Shot:
     narration: str | None = None
     duration: Duration = AUTO
     continuity: Continuity = Continuity.AUTO
+    conditioning: Conditioning = Conditioning.AUTO
     #: character id -> change that carries forward through the rest of the scene
     changes: Mapping[str, CharacterChange] = attrs.field(factory=dict, converter=_frozen)
     #: switch to another environment (a cut) for this shot and the rest of the scene
