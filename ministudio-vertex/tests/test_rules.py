@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from ministudio.capcheck import clip_violations
 from ministudio.capabilities import ReferenceRole
+from ministudio.capcheck import clip_violations
 from ministudio.errors import CapabilityError, MediaError
 from ministudio.requests import ClipRequest, ReferenceImage
 from ministudio_vertex.models import CATALOGUE

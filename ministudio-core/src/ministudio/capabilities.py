@@ -8,9 +8,9 @@ against a model (:mod:`ministudio.capcheck`) and estimate cost without calling t
 from __future__ import annotations
 
 import enum
-from typing import Any
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
