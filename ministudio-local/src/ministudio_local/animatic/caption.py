@@ -41,7 +41,8 @@ class Piece:
             return 0.0
         if not self.fade_s:
             return 1.0
-        return max(0.0, min(1.0, (t - self.start_s) / self.fade_s, (self.end_s - t) / self.fade_s))
+        fade_in = (t - self.start_s) / self.fade_s if self.start_s > 0 else 1.0
+        return max(0.0, min(1.0, fade_in, (self.end_s - t) / self.fade_s))
 
 
 def _wrap(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_w: float, lines: int) -> list[str]:
@@ -88,46 +89,58 @@ def _move_glyph(d: ImageDraw.ImageDraw, name: str, x: int, y: int, s: int) -> No
         d.rectangle([x + s // 6, y + s // 6, x + 5 * s // 6, y + 5 * s // 6], outline=c, width=w)
 
 
+def _bar(plan: ShotPlan) -> tuple[int, int, bool]:
+    """(bar height, row height, two rows?): narrow (portrait) frames get a two-row slate."""
+    row = max(22, int(min(plan.height, plan.width) * 0.062))
+    two = plan.width < plan.height * 1.2
+    return (2 * row if two else row), row, two
+
+
+def _fit(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float) -> str:
+    if f.getlength(text) <= room:
+        return text
+    while text and f.getlength(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…" if text else ""
+
+
 def _slate(plan: ShotPlan, move_name: str) -> Piece:
-    W, H = plan.width, plan.height
-    bar_h = max(22, int(H * 0.062))
+    W = plan.width
+    bar_h, row, two = _bar(plan)
     im = Image.new("RGBA", (W, bar_h), (12, 12, 16, 170))
     d = ImageDraw.Draw(im)
-    fs = int(bar_h * 0.5)
-    f = font(fs)
-    x = int(bar_h * 0.4)
+    f = font(int(row * 0.5))
+    x = int(row * 0.4)
     label = f"SHOT {plan.shot_label.upper()}" if plan.shot_label else "SHOT"
-    d.text((x, bar_h // 2), label, font=f, fill=AMBER, anchor="lm")
-    x += int(f.getlength(label)) + bar_h // 2
-    icon = int(bar_h * 0.5)
-    _move_glyph(d, move_name, x, (bar_h - icon) // 2, icon)
-    x += icon + bar_h // 3
+    label = _fit(label, f, W - x - timecode_width(plan) - row * (0.8 if not two else 0.4))
+    d.text((x, row // 2), label, font=f, fill=AMBER, anchor="lm")
+    if two:
+        x, y_mid = int(row * 0.4), row + row // 2
+    else:
+        x, y_mid = x + int(f.getlength(label)) + row // 2, row // 2
+    icon = int(row * 0.5)
+    _move_glyph(d, move_name, x, y_mid - icon // 2, icon)
+    x += icon + row // 3
     parts = [plan.shot_type.replace("-", " ").upper(), move_name.replace("-", " ").upper()]
     if plan.lens:
         parts.append(plan.lens)
     if plan.environment:
         parts.append(plan.environment)
-    info = "  ·  ".join(parts)
-    room = W - x - timecode_width(plan) - bar_h
-    while info and f.getlength(info) > room:
-        info = info[:-2].rstrip() if len(info) > 2 else ""
-        if info and f.getlength(info + "…") <= room:
-            info += "…"
-            break
-    d.text((x, bar_h // 2), info, font=f, fill=WHITE, anchor="lm")
+    room = W - x - row * 0.4 - (0 if two else timecode_width(plan) + row // 2)
+    d.text((x, y_mid), _fit("  ·  ".join(parts), f, room), font=f, fill=WHITE, anchor="lm")
     d.line([0, bar_h - 1, W, bar_h - 1], fill=(255, 214, 102, 140), width=1)
     return Piece(image=im, x=0, y=0)
 
 
 def timecode_width(plan: ShotPlan) -> int:
-    bar_h = max(22, int(plan.height * 0.062))
-    return int(font(int(bar_h * 0.5)).getlength("00:00.00 / 00:00.00")) + bar_h // 2
+    _, row, _ = _bar(plan)
+    return int(font(int(row * 0.5)).getlength("00:00.00 / 00:00.00"))
 
 
 def timecode_box(plan: ShotPlan) -> tuple[int, int, int]:
-    """(right x, centre y, font size) of the running timecode in the slate bar."""
-    bar_h = max(22, int(plan.height * 0.062))
-    return plan.width - int(bar_h * 0.4), bar_h // 2, int(bar_h * 0.5)
+    """(right x, centre y, font size) of the running timecode in the slate's first row."""
+    _, row, _ = _bar(plan)
+    return plan.width - int(row * 0.4), row // 2, int(row * 0.5)
 
 
 def draw_timecode(draw: ImageDraw.ImageDraw, plan: ShotPlan, frame: int) -> None:
@@ -210,7 +223,7 @@ def _title(plan: ShotPlan) -> Piece | None:
     if not plan.title:
         return None
     W, H = plan.width, plan.height
-    fs = max(16, int(H * 0.075))
+    fs = max(14, int(H * (0.075 if not plan.characters else 0.05)))
     f = font(fs)
     rows = _wrap(plan.title.upper(), f, W * 0.8, 2)
     lh = int(fs * 1.2)
@@ -222,7 +235,9 @@ def _title(plan: ShotPlan) -> Piece | None:
     for j, row in enumerate(rows):
         d.text((tw // 2, fs // 2 + j * lh + lh // 2), row, font=f, fill=WHITE, anchor="mm")
     dur = plan.frames / plan.fps
-    return Piece(image=im, x=(W - tw) // 2, y=int(H * 0.30) - th // 2, start_s=0.0,
+    # centred on an empty set; with characters, just under the slate, clear of their faces
+    y = int(H * 0.30) - th // 2 if not plan.characters else _bar(plan)[0] + int(H * 0.03)
+    return Piece(image=im, x=(W - tw) // 2, y=y, start_s=0.0,
                  end_s=min(2.0, 0.5 * dur), fade_s=min(0.3, 0.1 * dur))
 
 

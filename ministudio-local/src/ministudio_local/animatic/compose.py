@@ -211,6 +211,7 @@ def _portrait_sprite(path: Path, w: int, h: int, dark: float) -> Image.Image:
 
 
 def _name_tag(sprite: Image.Image, name: str, scale: float) -> Image.Image:
+    """A lower-third style label across the card's chest, so it stays clear of the caption."""
     if not name:
         return sprite
     w, h = sprite.size
@@ -218,12 +219,11 @@ def _name_tag(sprite: Image.Image, name: str, scale: float) -> Image.Image:
     pad = int(8 * scale)
     tw = int(f.getlength(name.upper())) + 2 * pad
     th = int(f.size * 1.35) + pad
-    out = Image.new("RGBA", (w, h + th // 2), (0, 0, 0, 0))
-    out.paste(sprite, (0, 0))
+    out = sprite.copy()
     d = ImageDraw.Draw(out)
     x0 = (w - tw) // 2
-    y0 = h - th
-    d.rounded_rectangle([x0, y0, x0 + tw, y0 + th], radius=th // 3, fill=(20, 20, 24, 200),
+    y0 = int(h * 0.70)
+    d.rounded_rectangle([x0, y0, x0 + tw, y0 + th], radius=th // 3, fill=(20, 20, 24, 210),
                         outline=(255, 214, 102, 230), width=max(1, int(2 * scale)))
     d.text((w // 2, y0 + th // 2), name.upper(), font=f, fill=(255, 240, 200, 255), anchor="mm")
     return out
@@ -284,7 +284,10 @@ def build_cards(plan: ShotPlan, max_zoom: float) -> list[Card]:
         scale = max(1, int(sh / 120))
         sprite = _shadow(sprite, offset=2 * scale, blur=3 * scale)
         cy = plan.card_center_y * H + (0.1 * H if fg else 0.0)
-        cards.append(Card(sprite=sprite, cx=xf * W, cy=cy, height=sprite.size[1] / q, name=ch.name))
+        cx = xf * W
+        if not fg and w < W:  # keep a whole card in frame (narrow formats)
+            cx = min(max(cx, w / 2 + 0.02 * W), W - w / 2 - 0.02 * W)
+        cards.append(Card(sprite=sprite, cx=cx, cy=cy, height=sprite.size[1] / q, name=ch.name))
     # near cards drawn last (over-the-shoulder foreground on top)
     if ots:
         cards = cards[1:] + cards[:1]
