@@ -30,7 +30,7 @@ __all__ = ["DEFAULTS", "Settings", "load_settings", "mask", "user_config_path"]
 DEFAULTS: dict[str, Any] = {
     "defaults": {"provider": "animatic", "model": None, "speech_provider": "piper", "voice": None},
     "render": {"concurrency": 4, "max_cost": None, "attempts": 4},
-    "identity": {"scorer": None, "threshold": None, "max_attempts": 3},
+    "identity": {"scorer": None, "threshold": None, "max_attempts": 3, "gate_on_look": False},
     "media": {"codec": "libx264", "crf": 20, "preset": "veryfast", "anchor_frame": None},
     "plugins": {"disabled": []},
     "providers": {},

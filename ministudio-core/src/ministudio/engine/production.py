@@ -308,7 +308,8 @@ class Production:
                 and (not frames or model.references_with_frames) and best is not None):
             have = {r.path.resolve() for r in refs}
             failing = [c for c in getattr(plan, "characters", ())
-                       if not best[1].scores.get(c.id, {}).get("passed", True)]
+                       if not best[1].scores.get(c.id, {}).get("passed", True)
+                       and best[1].scores.get(c.id, {}).get("gated", True)]
             for char in failing:
                 for ref in char.references:
                     if len(refs) >= model.max_reference_images:
@@ -462,17 +463,22 @@ class Production:
                     shot=shot, provider=getattr(exc, "provider", None) or "identity",
                     stage="identity", reason=str(exc), error_type=type(exc).__name__,
                 )) from exc
+            # user thresholds are face-identity thresholds; a look score (colour/structure,
+            # e.g. no face found) is judged by its scorer's own threshold and only gates
+            # regeneration when the user opts in with identity.gate_on_look
+            is_face = score.kind == "face"
             threshold = next(
                 (t for t in (getattr(char, "identity_threshold", None), default_threshold)
-                 if t is not None), score.threshold)
+                 if t is not None), score.threshold) if is_face else score.threshold
             scores[char.id] = {
                 "score": round(float(score.score), 4), "threshold": float(threshold),
                 "passed": float(score.score) >= float(threshold), "kind": score.kind,
+                "gated": is_face or bool(self.settings.get("identity.gate_on_look")),
                 "scorer": score.scorer, "p10": score.p10, "note": score.note,
                 "name": getattr(char, "name", char.id),
             }
         failing = [f"{c} {s['score']:.2f}<{s['threshold']:.2f}" for c, s in scores.items()
-                   if not s["passed"]]
+                   if not s["passed"] and s.get("gated", True)]
         return attrs.evolve(out, scores=scores,
                             note=("identity below threshold: " + ", ".join(failing)) if failing else "")
 
@@ -501,10 +507,9 @@ def _meta(out: ShotOutcome) -> dict[str, Any]:
 
 
 def _margin(scores: Mapping[str, Any]) -> float:
-    """How far the worst character is above its threshold (negative: below)."""
-    if not scores:
-        return 0.0
-    return min(s["score"] - s["threshold"] for s in scores.values())
+    """How far the worst gated character is above its threshold (negative: below)."""
+    gated = [s["score"] - s["threshold"] for s in scores.values() if s.get("gated", True)]
+    return min(gated) if gated else 0.0
 
 
 def _plain_scores(scores: Mapping[str, Any], full: bool = False) -> dict[str, Any]:
