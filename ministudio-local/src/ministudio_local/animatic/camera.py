@@ -90,7 +90,7 @@ def camera_move(movement: str, *, seed: int = 0, strength: float = 1.0) -> Camer
                           shake=shake, seed=seed)
     if re.search(r"orbit|arc|circl|around", m):
         d = -1.0 if left else 1.0
-        return CameraMove(name="orbit-left" if left else "orbit-right", zoom=(1.04, 1.10),
+        return CameraMove(name="orbit-left" if left else "orbit-right", zoom=(1.08, 1.08),
                           dx=(-0.09 * s * d, 0.09 * s * d), near_factor=-0.9, shake=shake,
                           seed=seed)
     if re.search(r"crane|boom|jib|pedestal", m):
