@@ -22,14 +22,27 @@ def _run(project: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def _journal_len(project: Path) -> int:
+    journal = project / "journal.jsonl"
+    return len(journal.read_text().splitlines()) if journal.exists() else 0
+
+
 def test_sigkill_and_restart(tmp_path):
     rng = random.Random(11)
     killed = tmp_path / "killed"
     killed.mkdir()
     kills = 0
     for _ in range(4):
+        # kill at a random point of progress (after 1-4 more provider submits/resumes),
+        # not after a wall-clock delay, so the test means the same on a fast or busy machine
+        before = _journal_len(killed)
+        target = before + rng.randint(1, 4)
         proc = _run(killed)
-        time.sleep(rng.uniform(0.6, 1.6))  # interpreter start-up is part of the window
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _journal_len(killed) >= target:
+                break
+            time.sleep(0.005)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
