@@ -29,12 +29,11 @@ def main() -> None:
     args = parser.parse_args()
 
     import matplotlib.cbook as cbook
-    from PIL import Image
-    from skimage import data
-
     from ministudio import ClipRequest, ReferenceImage, frame_size
     from ministudio_local.animatic.encode import VideoWriter
     from ministudio_local.animatic.render import render_animatic
+    from PIL import Image
+    from skimage import data
 
     tmp = Path(tempfile.mkdtemp(prefix="animatic-bench-"))
     try:

@@ -31,14 +31,13 @@ def main() -> None:
 
     import matplotlib.cbook as cbook
     import numpy as np
-    from PIL import Image, ImageOps
-    from skimage import data
-
     from ministudio import IdentityRequest
     from ministudio.media.look import sample_frames
     from ministudio_local.animatic.encode import VideoWriter
     from ministudio_local.face.embed import FaceEmbedder, distance_to_similarity
     from ministudio_local.face.score import _REF_CACHE, THRESHOLD, score_faces
+    from PIL import Image, ImageOps
+    from skimage import data
 
     t0 = time.perf_counter()
     emb = FaceEmbedder.shared()

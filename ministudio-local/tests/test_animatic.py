@@ -7,8 +7,6 @@ import attrs
 import av
 import numpy as np
 import pytest
-from PIL import Image
-
 from ministudio import ClipRequest, ReferenceImage, ReferenceRole
 from ministudio.dispatch import Dispatcher, RetryPolicy
 from ministudio.errors import MediaError
@@ -16,8 +14,9 @@ from ministudio.plugins import PluginManager
 from ministudio.testing.conformance import ClipProviderConformance
 from ministudio_local import plugin
 from ministudio_local.animatic.camera import camera_move
-from ministudio_local.animatic.plan import plan_shot, shot_scale
+from ministudio_local.animatic.plan import plan_shot
 from ministudio_local.animatic.render import Board, render_animatic
+from PIL import Image
 
 
 class TestAnimaticConformance(ClipProviderConformance):

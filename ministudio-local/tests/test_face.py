@@ -133,9 +133,7 @@ def test_declines_when_the_face_extra_is_missing(photos: dict[str, Path], monkey
 
 def test_cli_score_identity(photos: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
-
-    from ministudio.cli import cli
-    from ministudio.cli import AppState
+    from ministudio.cli import AppState, cli
 
     pm = PluginManager(load_entrypoints=False, env={})
     pm.register(plugin, name="local")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import attrs
 import numpy as np
+from ministudio.errors import MediaError
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from ministudio.errors import MediaError
 from ministudio_local.animatic.caption import font
 from ministudio_local.animatic.plan import CharacterCard, ShotPlan
 

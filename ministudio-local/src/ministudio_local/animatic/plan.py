@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from ministudio.capabilities import ReferenceRole, frame_size
 from ministudio.requests import ClipRequest
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import attrs
 import numpy as np
+from ministudio.requests import ClipRequest
 from PIL import Image, ImageDraw
 
-from ministudio.requests import ClipRequest
 from ministudio_local.animatic.camera import CameraMove, LayerView, camera_move
-from ministudio_local.animatic.caption import Piece, build_overlays, draw_timecode
+from ministudio_local.animatic.caption import build_overlays, draw_timecode
 from ministudio_local.animatic.compose import (
     Card,
     build_backdrop,

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from ministudio.errors import MediaError
 from ministudio.requests import IdentityRequest, IdentityScore
 
@@ -45,9 +44,8 @@ def _reference_descriptors(paths: tuple[Path, ...], embedder: Any) -> tuple[list
 
 
 def _embed_reference(path: Path, embedder: Any) -> list[Any]:
-    from PIL import Image
-
     from ministudio.media.look import sample_frames
+    from PIL import Image
 
     if path.suffix.lower() in _IMAGE_SUFFIXES:
         try:
@@ -84,8 +82,8 @@ def score_faces(
     ``score`` is the median, ``p10`` the 10th percentile, ``minimum`` the worst frame.
     """
     import numpy as np
-
     from ministudio.media.look import sample_frames
+
     from ministudio_local.face.embed import DETAIL_MAX_SIDE, FaceEmbedder, distance_to_similarity
 
     if not request.references:
