@@ -230,7 +230,10 @@ def _fmt_path(path: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            if not text.isprintable():  # a key with control characters: show it escaped
+                text = repr(text)
+            out += ("." if out else "") + text
     return out
 
 
