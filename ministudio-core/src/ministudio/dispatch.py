@@ -62,6 +62,30 @@ class RetryPolicy:
     #: never wait longer than this for a provider's ``retry_after``
     max_retry_after_s: float = 300.0
 
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        """Seconds before the next try: the provider's ``retry_after`` when it gave one,
+        else exponential backoff with jitter."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            return min(exc.retry_after, self.max_retry_after_s)
+        return float(
+            tenacity.wait_exponential_jitter(initial=self.initial_s, max=self.max_wait_s)(state)
+        )
+
+    def retrying(
+        self,
+        retryable: Callable[[BaseException], bool] = lambda e: getattr(e, "retryable", False),
+        before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
+    ) -> tenacity.AsyncRetrying:
+        """A tenacity loop that retries exactly the ``retryable`` errors under this policy."""
+        return tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(max(1, self.attempts)),
+            wait=self.wait,
+            retry=tenacity.retry_if_exception(retryable),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+
 
 async def call_hook(caller: Callable[..., Any], **kwargs: Any) -> Any:
     """Call a pluggy hook caller: sync impls run in a thread, async impls are awaited."""
@@ -211,16 +235,6 @@ class Dispatcher:
         timeout = float(
             self.provider_settings.get(provider, {}).get("timeout_s", self.timeouts[operation.value])
         )
-        policy = self.retry
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-                return min(exc.retry_after, policy.max_retry_after_s)
-            return tenacity.wait_exponential_jitter(
-                initial=policy.initial_s, max=policy.max_wait_s
-            )(state)
-
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             ctx.log.warning(
@@ -231,14 +245,7 @@ class Dispatcher:
                 reason=str(exc),
             )
 
-        retrying = tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(policy.attempts),
-            wait=wait,
-            retry=tenacity.retry_if_exception(lambda e: getattr(e, "retryable", False)),
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        async for attempt in retrying:
+        async for attempt in self.retry.retrying(before_sleep=before_sleep):
             with attempt:
                 return await self._once(caller, operation, provider, ctx, timeout, **kwargs)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -6,7 +6,7 @@ are frozen; build a changed copy with :func:`attrs.evolve`. Paths are absolute.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -203,3 +203,33 @@ class IdentityScore:
     @property
     def passed(self) -> bool:
         return self.score >= self.threshold
+
+    @classmethod
+    def from_samples(
+        cls,
+        similarities: Sequence[float],
+        *,
+        scorer: str,
+        kind: str,
+        threshold: float,
+        frames_used: Sequence[float] = (),
+        faces_found: int | None = None,
+        note: str = "",
+    ) -> IdentityScore:
+        """Median / 10th percentile / minimum of per-frame similarities, rounded to 4 places."""
+        import numpy as np
+
+        arr = np.asarray(similarities, dtype=float)
+        if arr.size == 0:
+            raise ValueError("no similarities to summarise")
+        return cls(
+            score=round(float(np.median(arr)), 4),
+            p10=round(float(np.percentile(arr, 10)), 4),
+            minimum=round(float(arr.min()), 4),
+            scorer=scorer,
+            kind=kind,
+            threshold=threshold,
+            frames_used=tuple(round(float(t), 3) for t in frames_used),
+            faces_found=faces_found,
+            note=note,
+        )

@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 import attrs
 import structlog
-import tenacity
 
 from ministudio.capabilities import Operation, ReferenceRole
 from ministudio.dispatch import Dispatcher, RetryPolicy
@@ -39,9 +38,7 @@ from ministudio.errors import (
     MediaError,
     MinistudioError,
     PaymentRequiredError,
-    ProviderError,
     ProviderNotFoundError,
-    RateLimitedError,
 )
 from ministudio.pricing import effective_pricing
 from ministudio.requests import (
@@ -133,22 +130,7 @@ class Production:
     # -- generic attempt loop ------------------------------------------------------------
 
     async def _with_retries(self, fn: Callable[[int], Awaitable[T]]) -> T:
-        policy = self.retry
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-                return min(exc.retry_after, policy.max_retry_after_s)
-            return tenacity.wait_exponential_jitter(
-                initial=policy.initial_s, max=policy.max_wait_s
-            )(state)
-
-        retrying = tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(max(1, policy.attempts)),
-            wait=wait,
-            retry=tenacity.retry_if_exception(_retryable),
-            reraise=True,
-        )
+        retrying = self.retry.retrying(_retryable)
         async for attempt in retrying:
             with attempt:
                 if self.stopping is not None:

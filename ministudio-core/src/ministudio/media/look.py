@@ -146,14 +146,11 @@ def look_score(
             structure = max(0.0, _ssim(gray, rg))
             best = max(best, 0.7 * colour + 0.3 * structure)
         scores.append(min(1.0, best))
-    arr = np.asarray(scores)
-    return IdentityScore(
-        score=round(float(np.median(arr)), 4),
-        p10=round(float(np.percentile(arr, 10)), 4),
-        minimum=round(float(arr.min()), 4),
+    return IdentityScore.from_samples(
+        scores,
         scorer=SCORER,
         kind="look",
         threshold=threshold,
-        frames_used=tuple(round(t, 3) for t, _ in frames),
+        frames_used=[t for t, _ in frames],
         note="colour/structure continuity, NOT a face identity score",
     )

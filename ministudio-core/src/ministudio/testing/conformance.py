@@ -155,6 +155,33 @@ class _Base:
         assert out.stdout.strip() == "[]", f"importing {module} pulled in {out.stdout.strip()}"
 
 
+    def call(self, dispatcher: Dispatcher, tmp_path: Path, workdir: Path) -> Any:
+        """A coroutine making one valid call of the operation under test."""
+        raise NotImplementedError
+
+    def test_error_mapping(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_error_mapping")
+        if self.transport_kind is None:
+            pytest.skip("provider does no HTTP")
+        for status, expected in self.error_statuses.items():
+            transport = RecordingTransport(lambda r, s=status: self.error_response(r, s))
+            with pytest.raises(expected) as info:
+                asyncio.run(self.call(self.dispatcher(transport), tmp_path, tmp_path / str(status)))
+            assert info.value.retryable == expected.retryable
+            assert transport.calls >= 1
+
+    def test_secrets_never_leak(self, tmp_path: Path) -> None:
+        self._skip_if_listed("test_secrets_never_leak")
+        if self.transport_kind is None or not self.env:
+            pytest.skip("provider takes no credentials over HTTP")
+        env = {k: CANARY for k in self.env}
+        transport = RecordingTransport(lambda r: self.error_response(r, 401))
+        with capture_logs() as logs, pytest.raises(MinistudioError) as info:
+            asyncio.run(self.call(self.dispatcher(transport, env=env), tmp_path, tmp_path / "s"))
+        assert CANARY not in str(info.value)
+        assert CANARY not in json.dumps(logs, default=str)
+
+
 class ClipProviderConformance(_Base):
     """Conformance for ``generate_clip`` providers. See the module docstring."""
 
@@ -242,37 +269,10 @@ class ClipProviderConformance(_Base):
             )
             assert (result.width, result.height) == (width, height)
 
-    def test_error_mapping(self, tmp_path: Path) -> None:
-        self._skip_if_listed("test_error_mapping")
-        if self.transport_kind is None:
-            pytest.skip("provider does no HTTP")
-        model = self.models()[0]
-        for status, expected in self.error_statuses.items():
-            transport = RecordingTransport(lambda r, s=status: self.error_response(r, s))
-            with pytest.raises(expected) as info:
-                asyncio.run(
-                    self.dispatcher(transport).generate_clip(
-                        self.valid_request(model, tmp_path), workdir=tmp_path / str(status)
-                    )
-                )
-            assert info.value.retryable == expected.retryable
-            assert transport.calls >= 1
-
-    def test_secrets_never_leak(self, tmp_path: Path) -> None:
-        self._skip_if_listed("test_secrets_never_leak")
-        if self.transport_kind is None or not self.env:
-            pytest.skip("provider takes no credentials over HTTP")
-        env = {k: CANARY for k in self.env}
-        transport = RecordingTransport(lambda r: self.error_response(r, 401))
-        model = self.models()[0]
-        with capture_logs() as logs, pytest.raises(MinistudioError) as info:
-            asyncio.run(
-                self.dispatcher(transport, env=env).generate_clip(
-                    self.valid_request(model, tmp_path), workdir=tmp_path / "s"
-                )
-            )
-        assert CANARY not in str(info.value)
-        assert CANARY not in json.dumps(logs, default=str)
+    def call(self, dispatcher: Dispatcher, tmp_path: Path, workdir: Path) -> Any:
+        return dispatcher.generate_clip(
+            self.valid_request(self.models()[0], tmp_path), workdir=workdir
+        )
 
 
 class SpeechProviderConformance(_Base):
@@ -332,33 +332,5 @@ class SpeechProviderConformance(_Base):
                 assert last - 1e-6 <= w.start_s <= w.end_s <= result.duration_s + 1e-6
                 last = w.start_s
 
-    def test_error_mapping(self, tmp_path: Path) -> None:
-        self._skip_if_listed("test_error_mapping")
-        if self.transport_kind is None:
-            pytest.skip("provider does no HTTP")
-        model = self.models()[0]
-        for status, expected in self.error_statuses.items():
-            transport = RecordingTransport(lambda r, s=status: self.error_response(r, s))
-            with pytest.raises(expected) as info:
-                asyncio.run(
-                    self.dispatcher(transport).synthesize_speech(
-                        self.valid_request(model), workdir=tmp_path / str(status)
-                    )
-                )
-            assert info.value.retryable == expected.retryable
-
-    def test_secrets_never_leak(self, tmp_path: Path) -> None:
-        self._skip_if_listed("test_secrets_never_leak")
-        if self.transport_kind is None or not self.env:
-            pytest.skip("provider takes no credentials over HTTP")
-        env = {k: CANARY for k in self.env}
-        transport = RecordingTransport(lambda r: self.error_response(r, 401))
-        with capture_logs() as logs, pytest.raises(MinistudioError) as info:
-            asyncio.run(
-                self.dispatcher(transport, env=env).synthesize_speech(
-                    self.valid_request(self.models()[0]), workdir=tmp_path
-                )
-            )
-        assert CANARY not in str(info.value)
-        assert CANARY not in json.dumps(logs, default=str)
-
+    def call(self, dispatcher: Dispatcher, tmp_path: Path, workdir: Path) -> Any:
+        return dispatcher.synthesize_speech(self.valid_request(self.models()[0]), workdir=workdir)

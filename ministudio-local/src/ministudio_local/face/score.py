@@ -122,21 +122,13 @@ def score_faces(
     if not sims:
         return _fallback(request, f"no face found in {len(frames)} sampled frame(s)",
                          look_threshold)
-    arr = np.asarray(sims)
     note = f"face found in {len(sims)}/{len(frames)} sampled frame(s)"
     if missing:
         note += f"; no face in reference(s) {', '.join(missing)} (ignored)"
     if log is not None:
         log.debug("face.score", frames=len(frames), with_face=len(sims),
-                  median=float(np.median(arr)))
-    return IdentityScore(
-        score=round(float(np.median(arr)), 4),
-        p10=round(float(np.percentile(arr, 10)), 4),
-        minimum=round(float(arr.min()), 4),
-        scorer=SCORER,
-        kind="face",
-        threshold=threshold,
-        frames_used=tuple(round(t, 3) for t in times),
-        faces_found=len(sims),
-        note=note,
+                  median=float(np.median(sims)))
+    return IdentityScore.from_samples(
+        sims, scorer=SCORER, kind="face", threshold=threshold, frames_used=times,
+        faces_found=len(sims), note=note,
     )
