@@ -48,6 +48,9 @@ def child_rss(n: int) -> None:
 
 
 def main() -> None:
+    from ministudio.log import configure
+
+    configure()  # warnings only: keep the output readable
     if len(sys.argv) == 3 and sys.argv[1] == "--rss":
         child_rss(int(sys.argv[2]))
         return

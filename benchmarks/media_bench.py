@@ -41,6 +41,8 @@ CHILD = r"""
 import sys, time, json, resource
 from pathlib import Path
 from ministudio.media import assemble, AssemblyShot, AssemblySettings, SpeechPlacement
+from ministudio.log import configure
+configure()  # warnings only: keep the benchmark's table readable
 t = time.perf_counter()
 clips = [Path(p) for p in sys.argv[3:]]
 shots = [AssemblyShot(clip=c, speech=(SpeechPlacement(wav=Path(sys.argv[2]), start_s=0.5),) if i == 0 else ())
@@ -111,6 +113,9 @@ def median(fn, repeat):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
+    from ministudio.log import configure
+
+    configure()  # warnings only: keep the output readable
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="8,32")
     ap.add_argument("--variants", default="k24,k1")

@@ -34,6 +34,7 @@ import math
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import attrs
 import structlog
@@ -230,6 +231,11 @@ class _Mixer:
         self.base = 0  # absolute sample index of bed[:, 0]
         self.pending = np.zeros((ch, 0), np.float32)  # < 1024 samples not yet encoded
         self.encoded = 0
+        # AAC encoding runs on one worker thread (PyAV releases the GIL while encoding), so
+        # it overlaps with decoding and measuring the next shot's audio on the main thread
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aac")
 
     def _ensure(self, end: int) -> None:
         need = end - self.base - self.bed.shape[1]
@@ -250,14 +256,16 @@ class _Mixer:
         acc = self.bed if which == "bed" else self.voice
         acc[:, pos - self.base: end - self.base] += data
 
-    def flush(self, upto: int) -> list:  # type: ignore[type-arg]
-        """Mix and encode ``[base, upto)``; returns the AAC packets produced."""
+    def flush(self, upto: int) -> tuple[float, Any] | None:
+        """Mix ``[base, upto)`` and queue it for encoding; returns ``(start_s, future)`` whose
+        result is the AAC packets, or ``None`` when there is nothing to do."""
         from ministudio.media.audio import duck_gain, soft_limit
 
         upto = min(upto, self.total)
         n = upto - self.base
         if n <= 0:
-            return []
+            return None
+        start_s = (self.base - self.pending.shape[1]) / self.s.audio_rate
         self._ensure(upto)
         s = self.s
         gain = duck_gain(self.base, n, self.intervals, depth_db=s.duck_db,
@@ -267,16 +275,22 @@ class _Mixer:
         self.bed, self.voice = self.bed[:, n:], self.voice[:, n:]
         self.base = upto
         data = self.np.concatenate([self.pending, mix], axis=1)
-        packets: list = []
         whole = data.shape[1] // 1024 * 1024
         final = upto >= self.total
         cut = data.shape[1] if final else whole
-        for pos in range(0, cut, 1024):
-            packets += self._encode(data[:, pos: min(pos + 1024, cut)])
         self.pending = data[:, cut:]
+        return start_s, self.worker.submit(self._encode_all, data[:, :cut], final)
+
+    def _encode_all(self, data, final: bool) -> list:  # type: ignore[no-untyped-def, type-arg]
+        packets: list = []
+        for pos in range(0, data.shape[1], 1024):
+            packets += self._encode(data[:, pos: pos + 1024])
         if final:
             packets += list(self.stream.encode(None))
         return packets
+
+    def close(self) -> None:
+        self.worker.shutdown(wait=True, cancel_futures=True)
 
     def _encode(self, chunk) -> list:  # type: ignore[no-untyped-def, type-arg]
         frame = self.av.AudioFrame.from_ndarray(
@@ -376,6 +390,7 @@ class _Interleaver:
     def __init__(self, out, sub_stream, cues: Sequence[Cue]) -> None:  # type: ignore[no-untyped-def]
         self.out = out
         self.audio: list = []
+        self.jobs: list[tuple[float, Any]] = []  # (start_s, future of AAC packets), in order
         self.sub_stream = sub_stream
         self.cues = list(cues)
 
@@ -383,7 +398,13 @@ class _Interleaver:
         self.drain(t)
         self.out.mux(pkt)
 
+    def add_audio(self, job: tuple[float, Any] | None) -> None:
+        if job is not None:
+            self.jobs.append(job)
+
     def drain(self, t: float) -> None:
+        while self.jobs and self.jobs[0][0] <= t:
+            self.audio += self.jobs.pop(0)[1].result()
         while self.audio and float(self.audio[0].pts * self.audio[0].time_base) <= t:
             self.out.mux(self.audio.pop(0))
         while self.cues and self.sub_stream is not None and self.cues[0].start_s <= t:
@@ -454,68 +475,75 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
             vout.options = {"crf": str(s.crf), "preset": s.preset}
             vout.thread_type = "AUTO"
         mixer = _Mixer(out, s, intervals, total)
-        sub = None
-        if cues:
-            sub = out.add_stream("mov_text")
-            sub.codec_context.subtitle_header = MOV_TEXT_HEADER
-            sub.time_base = Fraction(1, 1000)
-            sub.metadata["language"] = s.subtitle_language
-        inter = _Interleaver(out, sub, cues if sub is not None else ())
-        tail: list = []  # frames of the previous shot held back for a crossfade
-        frame_index = 0
-        burn = s.burn_in and bool(cues)
-        for k, (shot, info) in enumerate(zip(shots, infos, strict=True)):
-            # -- audio of shot k: bed + speech; flush everything before the next shot starts
-            bed_fade_in = int(round(plan.overlaps[k] / s.fps * rate))
-            nxt = plan.overlaps[k + 1] if k + 1 < len(shots) else 0
-            bed_fade_out = int(round(nxt / s.fps * rate))
-            length = a_end[k] - a_start[k]
-            if shot.keep_clip_audio and info.has_audio:
-                with ClipAudioReader(shot.clip, rate, ch, info.video_start_s) as reader:
-                    bed = reader.read(length)
-                bed *= gain_to_lufs(bed, rate, s.bed_lufs)
-                if bed_fade_in:
-                    bed[:, :bed_fade_in] *= np.linspace(0, 1, bed_fade_in, dtype=np.float32)
-                if bed_fade_out:
-                    bed[:, -bed_fade_out:] *= np.linspace(1, 0, bed_fade_out, dtype=np.float32)
-                mixer.add("bed", a_start[k], bed)
-            for kk, begin, sp in placements:
-                if kk == k:
-                    voice = read_audio(sp.wav, rate, ch)
-                    voice *= gain_to_lufs(voice, rate, s.speech_lufs) * 10 ** (sp.gain_db / 20)
-                    mixer.add("voice", begin, voice)
-            flush_to = a_start[k + 1] if k + 1 < len(shots) else total
-            inter.audio += mixer.flush(flush_to)
-            # -- video of shot k
-            if copy:
-                _remux(out, vout, shot.clip, info, plan.starts_s[k], inter)
-                continue
-            n, ov_in = plan.frames[k], plan.overlaps[k]
-            hold = plan.overlaps[k + 1] if k + 1 < len(shots) else 0
-            held: list = []
-            for i, frame in enumerate(_shot_frames(shot.clip, info, n, s)):
-                if i >= n - hold:
-                    held.append(frame)
+        try:
+            sub = None
+            if cues:
+                sub = out.add_stream("mov_text")
+                sub.codec_context.subtitle_header = MOV_TEXT_HEADER
+                sub.time_base = Fraction(1, 1000)
+                sub.metadata["language"] = s.subtitle_language
+            inter = _Interleaver(out, sub, cues if sub is not None else ())
+            tail: list = []  # frames of the previous shot held back for a crossfade
+            frame_index = 0
+            burn = s.burn_in and bool(cues)
+            for k, (shot, info) in enumerate(zip(shots, infos, strict=True)):
+                # -- audio of shot k: bed + speech; flush everything before the next shot starts
+                bed_fade_in = int(round(plan.overlaps[k] / s.fps * rate))
+                nxt = plan.overlaps[k + 1] if k + 1 < len(shots) else 0
+                bed_fade_out = int(round(nxt / s.fps * rate))
+                length = a_end[k] - a_start[k]
+                if shot.keep_clip_audio and info.has_audio:
+                    with ClipAudioReader(shot.clip, rate, ch, info.video_start_s) as reader:
+                        bed = reader.read(length)
+                    bed *= gain_to_lufs(bed, rate, s.bed_lufs)
+                    if bed_fade_in:
+                        bed[:, :bed_fade_in] *= np.linspace(0, 1, bed_fade_in, dtype=np.float32)
+                    if bed_fade_out:
+                        bed[:, -bed_fade_out:] *= np.linspace(1, 0, bed_fade_out, dtype=np.float32)
+                    mixer.add("bed", a_start[k], bed)
+                for kk, begin, sp in placements:
+                    if kk == k:
+                        voice = read_audio(sp.wav, rate, ch)
+                        voice *= gain_to_lufs(voice, rate, s.speech_lufs) * 10 ** (sp.gain_db / 20)
+                        mixer.add("voice", begin, voice)
+                flush_to = a_start[k + 1] if k + 1 < len(shots) else total
+                inter.add_audio(mixer.flush(flush_to))
+                # -- video of shot k; when copying, shot k-1's packets go now, so the audio of
+                # shot k is encoded on the worker while they are muxed
+                if copy:
+                    if k:
+                        _remux(out, vout, shots[k - 1].clip, infos[k - 1], plan.starts_s[k - 1], inter)
                     continue
-                if i < ov_in:
-                    frame = _blend(tail[i], frame, (i + 1) / (ov_in + 1))
-                t = frame_index / s.fps
-                if burn:
-                    text = next((c.text for c in cues if c.start_s <= t < c.end_s), None)
-                    if text:
-                        frame = _burn(frame, text, s)
-                frame = frame.reformat(format=s.pix_fmt) if frame.format.name != s.pix_fmt else frame
-                frame.pts = frame_index
-                frame.time_base = Fraction(1, s.fps)
-                frame_index += 1
-                for pkt in vout.encode(frame):
+                n, ov_in = plan.frames[k], plan.overlaps[k]
+                hold = plan.overlaps[k + 1] if k + 1 < len(shots) else 0
+                held: list = []
+                for i, frame in enumerate(_shot_frames(shot.clip, info, n, s)):
+                    if i >= n - hold:
+                        held.append(frame)
+                        continue
+                    if i < ov_in:
+                        frame = _blend(tail[i], frame, (i + 1) / (ov_in + 1))
+                    t = frame_index / s.fps
+                    if burn:
+                        text = next((c.text for c in cues if c.start_s <= t < c.end_s), None)
+                        if text:
+                            frame = _burn(frame, text, s)
+                    frame = frame.reformat(format=s.pix_fmt) if frame.format.name != s.pix_fmt else frame
+                    frame.pts = frame_index
+                    frame.time_base = Fraction(1, s.fps)
+                    frame_index += 1
+                    for pkt in vout.encode(frame):
+                        inter.video(pkt, float(pkt.dts * pkt.time_base))
+                tail = held
+            if copy:
+                _remux(out, vout, shots[-1].clip, infos[-1], plan.starts_s[-1], inter)
+            else:
+                for pkt in vout.encode(None):
                     inter.video(pkt, float(pkt.dts * pkt.time_base))
-            tail = held
-        if not copy:
-            for pkt in vout.encode(None):
-                inter.video(pkt, float(pkt.dts * pkt.time_base))
-        inter.audio += mixer.flush(total)
-        inter.finish()
+            inter.add_audio(mixer.flush(total))
+            inter.finish()
+        finally:
+            mixer.close()
     return plan, warnings
 
 

@@ -96,54 +96,60 @@ def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
 
 def probe(path: str | Path) -> MediaInfo:
     """Read a media file's headers. Raises :class:`MediaError` if it is not readable media."""
+    with _open(Path(path)) as container:
+        return _info(Path(path), container)
+
+
+def _open(path: Path):  # type: ignore[no-untyped-def]
     import av
 
-    path = Path(path)
     _sniff(path)
     try:
-        container = av.open(str(path))
+        return av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise MediaError(f"{path}: not a readable media file ({_reason(exc)})") from exc
-    with container:
-        fields: dict = {
-            "path": path,
-            "size_bytes": path.stat().st_size,
-            "container": container.format.name,
-            "duration_s": 0.0 if container.duration is None else container.duration / 1_000_000,
-        }
-        if container.streams.video:
-            v = container.streams.video[0]
-            cc = v.codec_context
-            rate = v.average_rate or v.guessed_rate or v.base_rate
-            fields.update(
-                has_video=True,
-                video_codec=cc.name,
-                width=cc.width,
-                height=cc.height,
-                fps=float(rate) if rate else 0.0,
-                fps_fraction=Fraction(rate) if rate else None,
-                pix_fmt=cc.format.name if cc.format else None,
-                profile=cc.profile,
-                video_time_base=v.time_base,
-                video_duration_s=_seconds(v.duration, v.time_base),
-                video_start_s=_seconds(v.start_time, v.time_base) or 0.0,
-                frames=v.frames or 0,
-                video_config=hashlib.sha256(bytes(cc.extradata or b"")).hexdigest(),
-                is_image=container.format.name.endswith("_pipe")
-                or container.format.name in ("image2", "png", "apng"),
-            )
-        if container.streams.audio:
-            a = container.streams.audio[0]
-            fields.update(
-                has_audio=True,
-                audio_codec=a.codec_context.name,
-                audio_rate=a.codec_context.sample_rate or a.rate or 0,
-                audio_channels=a.codec_context.channels,
-                audio_duration_s=_seconds(a.duration, a.time_base),
-            )
-        if not fields["duration_s"]:
-            fields["duration_s"] = fields.get("video_duration_s") or fields.get(
-                "audio_duration_s") or 0.0
+
+
+def _info(path: Path, container) -> MediaInfo:  # type: ignore[no-untyped-def]
+    fields: dict = {
+        "path": path,
+        "size_bytes": path.stat().st_size,
+        "container": container.format.name,
+        "duration_s": 0.0 if container.duration is None else container.duration / 1_000_000,
+    }
+    if container.streams.video:
+        v = container.streams.video[0]
+        cc = v.codec_context
+        rate = v.average_rate or v.guessed_rate or v.base_rate
+        fields.update(
+            has_video=True,
+            video_codec=cc.name,
+            width=cc.width,
+            height=cc.height,
+            fps=float(rate) if rate else 0.0,
+            fps_fraction=Fraction(rate) if rate else None,
+            pix_fmt=cc.format.name if cc.format else None,
+            profile=cc.profile,
+            video_time_base=v.time_base,
+            video_duration_s=_seconds(v.duration, v.time_base),
+            video_start_s=_seconds(v.start_time, v.time_base) or 0.0,
+            frames=v.frames or 0,
+            video_config=hashlib.sha256(bytes(cc.extradata or b"")).hexdigest(),
+            is_image=container.format.name.endswith("_pipe")
+            or container.format.name in ("image2", "png", "apng"),
+        )
+    if container.streams.audio:
+        a = container.streams.audio[0]
+        fields.update(
+            has_audio=True,
+            audio_codec=a.codec_context.name,
+            audio_rate=a.codec_context.sample_rate or a.rate or 0,
+            audio_channels=a.codec_context.channels,
+            audio_duration_s=_seconds(a.duration, a.time_base),
+        )
+    if not fields["duration_s"]:
+        fields["duration_s"] = fields.get("video_duration_s") or fields.get(
+            "audio_duration_s") or 0.0
     return MediaInfo(**fields)
 
 
@@ -171,18 +177,18 @@ def validate_clip(
     """
     import av
 
-    info = probe(path)
-    path = info.path
-    if not info.has_video or info.is_image:
-        raise MediaError(f"{path}: has no video stream ({info.container})")
-    if info.width <= 0 or info.height <= 0:
-        raise MediaError(f"{path}: video stream has no frame size")
-    if require_audio and not info.has_audio:
-        raise MediaError(f"{path}: has no audio stream")
+    path = Path(path)
     packets = keyframes = 0
     end = 0
-    try:
-        with av.open(str(path)) as container:
+    with _open(path) as container:  # one open for the headers and the packet walk
+        info = _info(path, container)
+        if not info.has_video or info.is_image:
+            raise MediaError(f"{path}: has no video stream ({info.container})")
+        if info.width <= 0 or info.height <= 0:
+            raise MediaError(f"{path}: video stream has no frame size")
+        if require_audio and not info.has_audio:
+            raise MediaError(f"{path}: has no audio stream")
+        try:
             v = container.streams.video[0]
             v.thread_type = "AUTO"
             decoded = False
@@ -198,8 +204,8 @@ def validate_clip(
                     decoded = bool(frames) or packets > 64
                     if packets > 64 and not frames:
                         raise MediaError(f"{path}: video does not decode (no frame in 64 packets)")
-    except av.error.FFmpegError as exc:
-        raise MediaError(f"{path}: truncated or corrupt video ({_reason(exc)})") from exc
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"{path}: truncated or corrupt video ({_reason(exc)})") from exc
     if packets == 0:
         raise MediaError(f"{path}: video stream has no frames (truncated?)")
     if info.frames and packets < info.frames:
