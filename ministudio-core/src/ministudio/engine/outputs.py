@@ -44,6 +44,7 @@ def _link_or_copy(src: Path, dest: Path) -> Path:
 
 def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) -> Any:
     """Assemble the film and write every sidecar; returns ``result`` with ``film``/``files``."""
+    from ministudio.capabilities import frame_size
     from ministudio.media import (
         AssemblySettings,
         AssemblyShot,
@@ -55,7 +56,6 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
         write_srt,
         write_vtt,
     )
-    from ministudio.capabilities import frame_size
     from ministudio.requests import WordTiming
 
     plan = result.plan
@@ -94,12 +94,11 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
     cues = cues_from_words(words) if words else []
     media = settings.get("media") or {}
     film = out / f"{name}.mp4"
-    assembled = assemble(shots, film, AssemblySettings(
+    assembly = AssemblySettings(
         width=width, height=height, fps=plan.fps, codec=media.get("codec", "libx264"),
         crf=int(media.get("crf", 20)), preset=media.get("preset", "veryfast"), subtitles=cues,
-    ))
-    if len(assembled.shots) == len(starts):
-        starts = [p.start_s for p in assembled.shots]
+    )
+    starts = _assemble_unless_done(shots, film, assembly, workdir.parent, starts, assemble)
     files: dict[str, Path] = {"film": film}
     if cues:
         files["srt"] = write_srt(cues, out / f"{name}.srt")
@@ -128,6 +127,38 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
     write_manifest(result, out / "manifest.json")
     write_report(result, out / "report.html")
     return result
+
+
+def _assemble_unless_done(shots: list[Any], film: Path, assembly: Any, state: Path,
+                          starts: list[float], assemble: Any) -> list[float]:
+    """Assemble ``film`` unless the same inputs (content-addressed clips and speech, every
+    assembly setting, the subtitles) already produced the file that is there; returns the
+    shots' start times. The record lives in the project's state folder."""
+    import hashlib
+    import json
+
+    from ministudio.converter import unstructure
+
+    key = hashlib.sha256(json.dumps(unstructure({"shots": shots, "settings": assembly}),
+                                    sort_keys=True, default=str).encode()).hexdigest()
+    record_path = state / "assembled.json"
+    try:
+        records = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        records = {}
+    done = records.get(str(film.resolve()))
+    if (done and done.get("key") == key and film.is_file()
+            and film.stat().st_size == done.get("size") and len(done["starts"]) == len(shots)):
+        return [float(x) for x in done["starts"]]
+    assembled = assemble(shots, film, assembly)
+    if len(assembled.shots) == len(starts):
+        starts = [p.start_s for p in assembled.shots]
+    records[str(film.resolve())] = {"key": key, "size": film.stat().st_size, "starts": starts}
+    from ministudio.media import atomic_output
+
+    with atomic_output(record_path) as tmp:
+        tmp.write_text(json.dumps(records, indent=1))
+    return starts
 
 
 def _transition(value: Any) -> str:

@@ -79,6 +79,8 @@ class LiveDisplay:
         if self._live is not None:
             self._live.update(self._render())
             self._live.__exit__(*exc)
+            if not self.console.is_terminal:
+                self.console.line()  # a file or pipe gets the final table, then a newline
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
