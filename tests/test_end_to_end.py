@@ -64,9 +64,18 @@ def test_init_then_render_offline_then_rerun_makes_no_calls(tmp_path: Path) -> N
     assert (out / manifest["files"]["srt"]).read_text().strip()
     assert "<html" in (out / "report.html").read_text()[:500].lower()
 
+    film_file = out / manifest["files"]["film"]
+    written = film_file.stat().st_mtime_ns
     again = ministudio("render", str(film), "--out", str(out), "--json")
     assert again.returncode == 0, again.stderr[-3000:]
     assert json.loads(again.stdout.strip().splitlines()[-1])["provider_calls"] == 0
+    assert film_file.stat().st_mtime_ns == written  # same inputs: not assembled again
+
+    # an assembly setting changed: assembled again, still without provider calls
+    changed = ministudio("--set", "media.crf=30", "render", str(film), "--out", str(out), "--json")
+    assert changed.returncode == 0, changed.stderr[-3000:]
+    assert json.loads(changed.stdout.strip().splitlines()[-1])["provider_calls"] == 0
+    assert film_file.stat().st_mtime_ns != written
 
 
 def test_a_broken_film_fails_cleanly(tmp_path: Path) -> None:
