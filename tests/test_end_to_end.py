@@ -87,3 +87,23 @@ def test_a_broken_film_fails_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "duraton" in proc.stderr and "nowhere" in proc.stderr
+
+
+def test_plan_names_veo_rules_before_anything_is_spent(tmp_path: Path) -> None:
+    """Veo through `plan`: a 5 s shot, and a shot demanding references plus a start frame."""
+    import shutil
+
+    film_dir = tmp_path / "film"
+    shutil.copytree(REPO / "examples" / "films" / "umbrella-dialogue", film_dir)
+    film = film_dir / "film.yaml"
+    text = film.read_text()
+    text = text.replace("raincoat.\n        duration: 4", "raincoat.\n        duration: 5", 1)
+    text = text.replace("towards Mira.\n", "towards Mira.\n        conditioning: both\n", 1)
+    film.write_text(text)
+    proc = ministudio("--set", "defaults.provider=vertex", "plan", str(film))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip().startswith("film.yaml:")]
+    assert any("scenes[0].shots[0].duration" in ln and "allowed: 8 s) for reference images" in ln
+               for ln in lines), proc.stderr
+    assert any("scenes[0].shots[1]" in ln and "cannot combine reference images" in ln
+               for ln in lines), proc.stderr

@@ -13,6 +13,7 @@ from ministudio.requests import ClipRequest, SpeechRequest
 
 __all__ = [
     "check_clip_request",
+    "duration_rule_note",
     "check_speech_request",
     "clip_violations",
     "speech_violations",
@@ -40,21 +41,23 @@ def duration_violation(duration_s: float, model: ClipModel) -> str | None:
     return None
 
 
+def duration_rule_note(model: ClipModel, *, resolution: str, references: bool) -> str:
+    """`` for 1080p with reference images`` when such a rule narrows the durations."""
+    parts = [resolution] if dict(model.resolution_durations).get(resolution) else []
+    if references and model.reference_durations:
+        parts.append("reference images")
+    return (" for " + " with ".join(parts)) if parts else ""
+
+
 def clip_violations(request: ClipRequest, model: ClipModel) -> list[str]:
     """Every way ``request`` exceeds what ``model`` declares."""
     out: list[str] = []
     if not request.prompt.strip():
         out.append("the prompt is empty")
-    narrowed = model.for_request(
-        resolution=request.resolution, references=bool(request.reference_images)
-    )
+    refs = bool(request.reference_images)
+    narrowed = model.for_request(resolution=request.resolution, references=refs)
     if (v := duration_violation(request.duration_s, narrowed)) is not None:
-        if narrowed is not model:
-            v += " for " + " with ".join(
-                x for x in (request.resolution if dict(model.resolution_durations).get(
-                    request.resolution) else "", "reference images" if request.reference_images
-                    and model.reference_durations else "") if x)
-        out.append(v)
+        out.append(v + duration_rule_note(model, resolution=request.resolution, references=refs))
     if model.aspect_ratios and request.aspect_ratio not in model.aspect_ratios:
         out.append(
             f"aspect ratio {request.aspect_ratio} not supported by {model.id} "

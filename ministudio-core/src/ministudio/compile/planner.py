@@ -20,7 +20,12 @@ import attrs
 import structlog
 
 from ministudio.capabilities import ClipModel, Operation, ReferenceRole
-from ministudio.capcheck import clip_violations, duration_violation, speech_violations
+from ministudio.capcheck import (
+    clip_violations,
+    duration_rule_note,
+    duration_violation,
+    speech_violations,
+)
 from ministudio.compile.prompt import compile_prompt, framing
 from ministudio.compile.state import ShotState, world_states
 from ministudio.errors import ConfigError, MinistudioError
@@ -326,6 +331,8 @@ def _plan(
         if shot.duration != AUTO:
             target, source = float(shot.duration), "explicit"
             if target <= dmodel.longest + 1e-6 and (v := duration_violation(target, dmodel)):
+                v += duration_rule_note(model, resolution=film.format.resolution,
+                                        references=sends_refs)
                 (problems if collect else warnings).append(
                     f"{origin.locate(where + '.duration')}: {provider}/{model.id}: {v}; "
                     "use one of them or 'auto'")
