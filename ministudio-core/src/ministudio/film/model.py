@@ -21,6 +21,7 @@ __all__ = [
     "Camera",
     "Character",
     "CharacterChange",
+    "Conditioning",
     "Continuity",
     "Defaults",
     "Environment",
