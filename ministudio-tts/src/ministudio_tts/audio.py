@@ -140,7 +140,7 @@ class Envelope:
         """Silent stretches of at least ``min_s`` between voiced frames, as (start, end)."""
         out: list[tuple[float, float]] = []
         idx = [i for i, v in enumerate(self.voiced) if v]
-        for a, b in zip(idx, idx[1:]):
+        for a, b in zip(idx, idx[1:], strict=False):
             if (b - a - 1) * self.frame_s >= min_s:
                 out.append(((a + 1) * self.frame_s, b * self.frame_s))
         return out

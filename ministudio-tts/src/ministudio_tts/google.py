@@ -20,7 +20,12 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ministudio.context import CallContext
-from ministudio.errors import AuthenticationError, CapabilityError, ProviderError, ProviderUnavailableError
+from ministudio.errors import (
+    AuthenticationError,
+    CapabilityError,
+    ProviderError,
+    ProviderUnavailableError,
+)
 from ministudio.requests import SpeechRequest, SpeechResult
 
 from ministudio_tts.audio import Envelope, decode_wav, write_wav
@@ -215,5 +220,5 @@ def speak(request: SpeechRequest, context: CallContext) -> SpeechResult:
     ends = ends_from_starts(starts, Envelope(audio, rate))
     context.log.info("speech.done", requests=len(bodies), seconds=round(duration, 3), words=len(tokens))
     return SpeechResult(path=path, provider="google", sample_rate=rate, duration_s=duration,
-                        words=finalize(tokens, list(zip(starts, ends)), duration),
+                        words=finalize(tokens, list(zip(starts, ends, strict=False)), duration),
                         timing_source="native", voice=bodies[0]["voice"]["name"], model=model)

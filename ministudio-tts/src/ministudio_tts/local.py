@@ -98,5 +98,5 @@ def _espeak(request: SpeechRequest, context: CallContext) -> SpeechResult:
     ends = ends_from_starts(starts, Envelope(syn.samples, syn.sample_rate))
     context.log.info("speech.done", voice=voice, seconds=round(duration, 3), words=len(tokens))
     return SpeechResult(path=path, provider="espeak", sample_rate=syn.sample_rate,
-                        duration_s=duration, words=finalize(tokens, list(zip(starts, ends)), duration),
+                        duration_s=duration, words=finalize(tokens, list(zip(starts, ends, strict=False)), duration),
                         timing_source="native", voice=voice, model=request.model or "espeak-ng")

@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from ministudio.context import CallContext
-from ministudio.errors import AuthenticationError, CapabilityError, ProviderError, ProviderUnavailableError
+from ministudio.errors import (
+    AuthenticationError,
+    CapabilityError,
+    ProviderError,
+    ProviderUnavailableError,
+)
 from ministudio.requests import SpeechRequest, SpeechResult
 
 from ministudio_tts.audio import Envelope, decode_wav, write_wav

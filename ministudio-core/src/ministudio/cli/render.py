@@ -43,7 +43,8 @@ def render(state, film: Path, out: Path | None, provider: str | None, max_cost: 
            concurrency: int | None, dry_run: bool, force: tuple[str, ...], allow_gaps: bool,
            as_json: bool) -> None:
     """Render FILM into a finished film, its subtitles, manifest, report and timeline."""
-    from ministudio.engine import RenderFailedError, render as run
+    from ministudio.engine import RenderFailedError
+    from ministudio.engine import render as run
     from ministudio.engine.progress import JsonLines, LiveDisplay
     from ministudio.errors import MinistudioError
 

@@ -153,9 +153,7 @@ def _hook_for(tp: Any) -> Callable[[Any], Any]:
             return tuple(out)
 
         return _tuple
-    if origin in (Mapping, dict, typing.Mapping) or origin is getattr(
-        __import__("collections.abc", fromlist=["Mapping"]), "Mapping"
-    ):
+    if origin in (Mapping, dict, typing.Mapping) or origin is __import__("collections.abc", fromlist=["Mapping"]).Mapping:
         value_hook = _hook_for(args[1])
 
         def _mapping(v: Any) -> dict[str, Any]:

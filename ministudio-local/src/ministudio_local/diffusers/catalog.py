@@ -20,7 +20,6 @@ import math
 from decimal import Decimal
 
 import attrs
-
 from ministudio.capabilities import ClipModel, Operation, Pricing, ProviderSpec
 
 __all__ = ["CATALOG", "Mode", "ModelEntry", "entry_for", "provider_specs"]
@@ -95,7 +94,7 @@ class ModelEntry:
         fps = (24, 25, 30) if self.fps_input else tuple(sorted({self.native_fps, 24, 25, 30}))
         modes = self.modes
         timing = (
-            f"frame rate given to the model (24/25/30)"
+            "frame rate given to the model (24/25/30)"
             if self.fps_input
             else f"renders at {self.native_fps} fps, re-timed to the film's rate"
         )

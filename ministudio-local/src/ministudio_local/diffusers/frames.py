@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from ministudio.errors import CapabilityError
 
 __all__ = ["FramePlan", "fit_image", "plan_frames", "write_mp4"]
@@ -135,7 +134,6 @@ def read_last_frames(path: Path, count: int, size: tuple[int, int]) -> Sequence[
     import collections
 
     import av
-
     from ministudio.errors import MediaError
 
     try:

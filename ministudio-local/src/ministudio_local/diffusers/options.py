@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from ministudio.errors import ConfigError
 
 from ministudio_local.diffusers.catalog import ModelEntry

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
 import structlog
-
 from ministudio.errors import ConfigError, ProviderError
 
-from ministudio_local.diffusers.catalog import ModelEntry, Mode
+from ministudio_local.diffusers.catalog import Mode, ModelEntry
 from ministudio_local.diffusers.options import RuntimeOptions
 
 __all__ = ["Conditioning", "MissingExtraError", "clear_cache", "generate_frames", "require_extra"]
@@ -105,14 +103,14 @@ def _load_base(entry: ModelEntry, opts: RuntimeOptions, device: str, dtype: Any)
     if opts.local_files_only and not opts.local:
         kwargs["local_files_only"] = True
     if entry.vae_float32 and dtype != torch.float32:
-        vae_cls = getattr(diffusers, "AutoencoderKLWan")
+        vae_cls = diffusers.AutoencoderKLWan
         kwargs["vae"] = vae_cls.from_pretrained(
             opts.source, subfolder="vae", dtype=torch.float32,
             **{k: v for k, v in kwargs.items() if k in ("revision", "local_files_only")},
         )
     try:
         pipe = cls.from_pretrained(opts.source, **kwargs)
-    except (OSError, ValueError, EnvironmentError) as exc:
+    except (OSError, ValueError) as exc:
         where = "folder" if opts.local else "Hugging Face model"
         raise ProviderError(
             f"cannot load {entry.id} weights from {where} {opts.source}: "
