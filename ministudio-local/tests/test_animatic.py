@@ -176,3 +176,24 @@ def test_through_the_dispatcher(photos: dict[str, Path], tmp_path: Path) -> None
     assert result.metadata["camera_move"] == "push-in"
     assert result.metadata["characters"] == ["Eileen", "Grace"]
     assert (result.width, result.height) == (640, 360)
+
+
+def test_text_the_bundled_font_cannot_draw_is_spelled_out():
+    from ministudio_local.animatic.caption import displayable
+
+    assert displayable("café — Straße, naïve") == "cafe - Strasse, naive"
+    assert displayable("plain ascii") == "plain ascii"
+    assert "?" in displayable("中")  # nothing drawable: a visible placeholder, not a box
+
+
+def test_cards_carry_the_shots_wardrobe_and_condition():
+    from ministudio import ClipRequest
+    from ministudio_local.animatic.plan import plan_shot
+
+    request = ClipRequest(
+        provider="animatic", model="animatic-v1", prompt="x", duration_s=1.0,
+        direction={"characters": [{"id": "mira", "name": "Mira",
+                                   "wardrobe": "grey knit sweater", "condition": "soaked"}]},
+    )
+    (card,) = plan_shot(request).characters
+    assert card.note == "grey knit sweater; soaked"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import textwrap
+import unicodedata
 
 import attrs
 from PIL import Image, ImageDraw, ImageFont
@@ -45,7 +46,36 @@ class Piece:
         return max(0.0, min(1.0, fade_in, (self.end_s - t) / self.fade_s))
 
 
+_SPELLED = {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+            "—": "-", "–": "-", "€": "EUR", "£": "GBP", "‘": "'", "’": "'"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _has_glyph(ch: str) -> bool:
+    f = font(22)
+    missing = f.getmask("\uffff")
+    mask = f.getmask(ch)
+    return ch.isascii() or mask.size != missing.size or bytes(mask) != bytes(missing)
+
+
+def displayable(text: str) -> str:
+    """``text`` with every character the bundled font cannot draw replaced by its closest
+    drawable spelling (é -> e, ß -> ss, — -> -), else "?", so no frame shows tofu boxes."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if _has_glyph(ch):
+            out.append(ch)
+            continue
+        alt = _SPELLED.get(ch) or "".join(
+            c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(alt if alt and all(_has_glyph(c) for c in alt) else "?")
+    return "".join(out)
+
+
 def _wrap(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_w: float, lines: int) -> list[str]:
+    text = displayable(text)
     avg = max(1.0, f.getlength("abcdefghijklmnopqrstuvwxyz") / 26)
     width = max(10, int(max_w / avg))
     out = textwrap.wrap(text, width=width)
@@ -96,7 +126,9 @@ def _bar(plan: ShotPlan) -> tuple[int, int, bool]:
     return (2 * row if two else row), row, two
 
 
-def _fit(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float) -> str:
+def fit_text(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float) -> str:
+    """``text`` made drawable and shortened with an ellipsis to fit ``room`` pixels."""
+    text = displayable(text)
     if f.getlength(text) <= room:
         return text
     while text and f.getlength(text + "…") > room:
@@ -112,7 +144,7 @@ def _slate(plan: ShotPlan, move_name: str) -> Piece:
     f = font(int(row * 0.5))
     x = int(row * 0.4)
     label = f"SHOT {plan.shot_label.upper()}" if plan.shot_label else "SHOT"
-    label = _fit(label, f, W - x - timecode_width(plan) - row * (0.8 if not two else 0.4))
+    label = fit_text(label, f, W - x - timecode_width(plan) - row * (0.8 if not two else 0.4))
     d.text((x, row // 2), label, font=f, fill=AMBER, anchor="lm")
     if two:
         x, y_mid = int(row * 0.4), row + row // 2
@@ -127,7 +159,7 @@ def _slate(plan: ShotPlan, move_name: str) -> Piece:
     if plan.environment:
         parts.append(plan.environment)
     room = W - x - row * 0.4 - (0 if two else timecode_width(plan) + row // 2)
-    d.text((x, y_mid), _fit("  ·  ".join(parts), f, room), font=f, fill=WHITE, anchor="lm")
+    d.text((x, y_mid), fit_text("  ·  ".join(parts), f, room), font=f, fill=WHITE, anchor="lm")
     d.line([0, bar_h - 1, W, bar_h - 1], fill=(255, 214, 102, 140), width=1)
     return Piece(image=im, x=0, y=0)
 
@@ -178,7 +210,7 @@ def _band(plan: ShotPlan) -> Piece | None:
     margin = int(W * 0.05)
     lines = [(t, WHITE) for t in _wrap(plan.action, f, W - 2 * margin, 2)] if plan.action else []
     if plan.narration:
-        lines += [(t, (190, 220, 255, 255)) for t in _wrap("V.O. — " + plan.narration, f, W - 2 * margin, 2)]
+        lines += [(t, (190, 220, 255, 255)) for t in _wrap("V.O. - " + plan.narration, f, W - 2 * margin, 2)]
     if not lines:
         return None
     lh = int(fs * 1.3)

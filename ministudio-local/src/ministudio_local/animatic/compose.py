@@ -15,7 +15,7 @@ import numpy as np
 from ministudio.errors import MediaError
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from ministudio_local.animatic.caption import font
+from ministudio_local.animatic.caption import displayable, fit_text, font
 from ministudio_local.animatic.plan import CharacterCard, ShotPlan
 
 __all__ = ["Card", "build_backdrop", "build_cards", "load_image"]
@@ -210,22 +210,31 @@ def _portrait_sprite(path: Path, w: int, h: int, dark: float) -> Image.Image:
     return sprite
 
 
-def _name_tag(sprite: Image.Image, name: str, scale: float) -> Image.Image:
-    """A lower-third style label across the card's chest, so it stays clear of the caption."""
+def _name_tag(sprite: Image.Image, name: str, scale: float, note: str = "") -> Image.Image:
+    """A lower-third style label across the card's chest, so it stays clear of the caption;
+    a second, smaller line carries the shot's wardrobe / condition when it has one."""
     if not name:
         return sprite
+    name = displayable(name)
     w, h = sprite.size
     f = font(max(12, int(22 * scale)))
+    fn = font(max(10, int(15 * scale)))
     pad = int(8 * scale)
-    tw = int(f.getlength(name.upper())) + 2 * pad
-    th = int(f.size * 1.35) + pad
+    note = fit_text(note, fn, w * 0.92 - 2 * pad) if note else ""
+    tw = int(max(f.getlength(name.upper()), fn.getlength(note) if note else 0)) + 2 * pad
+    line = int(f.size * 1.35)
+    th = line + pad + (int(fn.size * 1.3) if note else 0)
     out = sprite.copy()
     d = ImageDraw.Draw(out)
-    x0 = (w - tw) // 2
+    x0 = max(0, (w - tw) // 2)
     y0 = int(h * 0.70)
-    d.rounded_rectangle([x0, y0, x0 + tw, y0 + th], radius=th // 3, fill=(20, 20, 24, 210),
+    d.rounded_rectangle([x0, y0, x0 + tw, y0 + th], radius=line // 3, fill=(20, 20, 24, 210),
                         outline=(255, 214, 102, 230), width=max(1, int(2 * scale)))
-    d.text((w // 2, y0 + th // 2), name.upper(), font=f, fill=(255, 240, 200, 255), anchor="mm")
+    d.text((w // 2, y0 + (line + pad) // 2), name.upper(), font=f, fill=(255, 240, 200, 255),
+           anchor="mm")
+    if note:
+        d.text((w // 2, y0 + line + pad // 2 + int(fn.size * 0.6)), note, font=fn,
+               fill=(215, 215, 225, 255), anchor="mm")
     return out
 
 
@@ -280,7 +289,7 @@ def build_cards(plan: ShotPlan, max_zoom: float) -> list[Card]:
         else:
             sprite = _silhouette(sw, sh, (30, 30, 34) if fg else _TONES[i % len(_TONES)])
         if not fg:
-            sprite = _name_tag(sprite, ch.name, scale=max(0.6, sh / 700))
+            sprite = _name_tag(sprite, ch.name, scale=max(0.6, sh / 700), note=ch.note)
         scale = max(1, int(sh / 120))
         sprite = _shadow(sprite, offset=2 * scale, blur=3 * scale)
         cy = plan.card_center_y * H + (0.1 * H if fg else 0.0)

@@ -74,6 +74,8 @@ class CharacterCard:
     id: str
     name: str
     portrait: Path | None = None
+    #: what the shot says they wear / how they look now (wardrobe changes, conditions)
+    note: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -129,9 +131,12 @@ def _characters(direction: Mapping[str, Any], request: ClipRequest) -> tuple[Cha
     if isinstance(raw, str | Mapping):
         raw = [raw]
     for entry in raw if isinstance(raw, Sequence) else ():
+        note = ""
         if isinstance(entry, Mapping):
             cid = _text(entry.get("id") or entry.get("name"))
             name = _text(entry.get("name") or entry.get("id"))
+            note = "; ".join(x for x in (_text(entry.get("wardrobe")),
+                                         _text(entry.get("condition"))) if x)
         else:
             cid = name = _text(entry)
         if not cid:
@@ -141,7 +146,7 @@ def _characters(direction: Mapping[str, Any], request: ClipRequest) -> tuple[Cha
             portrait = unlabeled.pop(0)
         used.add(cid.lower())
         used.add(name.lower())
-        cards.append(CharacterCard(id=cid, name=name or cid, portrait=portrait))
+        cards.append(CharacterCard(id=cid, name=name or cid, portrait=portrait, note=note))
     # portraits referenced but not named in direction still appear
     for label, path in portraits.items():
         if label not in used:
