@@ -68,12 +68,14 @@ class LiveDisplay:
         self._live: Any = None
 
     def __enter__(self) -> LiveDisplay:
+        return self  # the table appears with the first event, so an early error prints alone
+
+    def _start(self) -> None:
         from rich.live import Live
 
         self._live = Live(self._render(), console=self.console, refresh_per_second=4,
                           transient=False)
         self._live.__enter__()
-        return self
 
     def __exit__(self, *exc: Any) -> None:
         if self._live is not None:
@@ -83,6 +85,8 @@ class LiveDisplay:
                 self.console.line()  # a file or pipe gets the final table, then a newline
 
     def __call__(self, event: dict[str, Any]) -> None:
+        if self._live is None:
+            self._start()
         kind = event.get("event")
         if kind == "render.start":
             self.estimated = event.get("estimated_cost")
