@@ -152,6 +152,9 @@ async def render_async(
         manager = PluginManager(env=settings.env, disabled=settings.get("plugins.disabled") or ())
     film_obj = load_film(film_path)
     if provider:
+        from ministudio.capabilities import Operation
+
+        manager.get_provider(provider, Operation.CLIP)  # one clear error, before any shot
         film_obj = _override_provider(film_obj, provider)
     problems = validate_film(film_obj, manager, settings)
     if problems:
