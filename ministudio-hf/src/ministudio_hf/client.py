@@ -16,9 +16,7 @@ text; the token is never part of them.
 
 from __future__ import annotations
 
-import email.utils
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,6 +30,7 @@ from ministudio.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
+from ministudio.httperrors import retry_after
 
 __all__ = ["classify", "injected_transport"]
 
@@ -143,18 +142,7 @@ def _server_message(response: Any) -> str:
 
 
 def _retry_after(response: Any) -> float | None:
-    raw = response.headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return retry_after(response.headers)
 
 
 def _estimated_time(response: Any) -> float | None:

@@ -26,11 +26,11 @@ from ministudio.errors import (
     ProviderError,
     ProviderUnavailableError,
 )
+from ministudio.httperrors import classify
 from ministudio.requests import SpeechRequest, SpeechResult
 
 from ministudio_tts.audio import Envelope, decode_wav, write_wav
 from ministudio_tts.common import output_path
-from ministudio_tts.httperrors import classify
 from ministudio_tts.text import Token, tokenize
 from ministudio_tts.timing import ends_from_starts, finalize
 

@@ -24,6 +24,7 @@ from ministudio.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
+from ministudio.httperrors import retry_after
 
 __all__ = ["PollPolicy", "classify_api_error", "classify_operation_error", "poll", "submit"]
 
@@ -59,11 +60,7 @@ class PollPolicy:
 def _retry_after(exc: Any) -> float | None:
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or {}
-    value = headers.get("retry-after") if hasattr(headers, "get") else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return retry_after(headers) if hasattr(headers, "get") else None
 
 
 def classify_api_error(exc: Any, *, model: str, job_id: str | None = None) -> ProviderError:

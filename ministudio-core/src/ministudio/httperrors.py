@@ -1,4 +1,12 @@
-"""Classify an HTTP failure into the core error tree (core decides about retries)."""
+"""Helpers for providers that speak HTTP: turn a failed response into the core error tree.
+
+``classify(status, message, provider=...)`` picks the :mod:`ministudio.errors` class for a
+status (402/billing -> payment, 401/403 -> authentication, 429 -> rate limited with
+``retry_after``, 408/409/5xx -> unavailable, safety wording -> content rejected); providers
+with richer error bodies check their own cases first and fall back to it.
+``retry_after(headers)`` reads ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``.
+Core decides about retries; providers only classify.
+"""
 
 from __future__ import annotations
 
