@@ -3,7 +3,8 @@
 The public API for plugin authors and embedding applications. Submodules:
 :mod:`ministudio.hookspecs` (the plugin contract), :mod:`ministudio.errors` (the exception
 tree), :mod:`ministudio.plugins` (discovery), :mod:`ministudio.dispatch` (calling providers),
-:mod:`ministudio.config` (layered settings), :mod:`ministudio.testing` (kit for plugin authors).
+:mod:`ministudio.config` (layered settings), :mod:`ministudio.jobs` (the kit for providers
+with long-running paid jobs), :mod:`ministudio.testing` (kit for plugin authors).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ministudio.errors import (
     ConfigError,
     ContentRejectedError,
     JobFailedError,
+    JobPendingError,
     MediaError,
     MinistudioError,
     PaymentRequiredError,
@@ -68,6 +70,7 @@ __all__ = [
     "IdentityRequest",
     "IdentityScore",
     "JobFailedError",
+    "JobPendingError",
     "MediaError",
     "MinistudioError",
     "Operation",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -29,7 +31,17 @@ class CallContext:
     - ``transport``: an HTTP transport to use instead of the network (tests inject
       ``httpx.MockTransport`` / ``httpx2.MockTransport``); ``None`` in production.
     - ``report_job(job_id)``: call it as soon as a paid long-running job exists, before waiting.
-    - ``resume_job_id``: a job submitted by an earlier (crashed) run to re-attach to.
+    - ``resume_job_id``: a job this shot already paid for (an earlier try or render that timed
+      out, lost the connection, got a bad download or crashed): re-attach, never submit.
+    - ``timeout_s``: the limit for *one HTTP request* (``[providers.NAME] http_timeout_s``,
+      default 60 s). Not the limit of the whole call.
+    - ``call_timeout_s`` / ``deadline``: the limit of the *whole call* (``[providers.NAME]
+      timeout_s``; defaults: clip 1800 s, speech 300 s, anchor-frame 120 s, identity 300 s)
+      and the ``time.monotonic()`` value it ends at. Core cancels the call then; a job
+      provider should stop waiting a little before (raise
+      :class:`~ministudio.errors.JobPendingError`; :mod:`ministudio.jobs` does it for you).
+      ``remaining_s()`` is the time left, ``cancelled`` is set when core gave up on the call
+      (a plain function running in a worker thread should check it between polls).
     - ``log``: a structlog logger bound to the shot and provider. Never log secrets.
     """
 
@@ -42,7 +54,16 @@ class CallContext:
     report_job: Callable[[str], None] = _noop_report
     resume_job_id: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    call_timeout_s: float | None = None
+    deadline: float | None = None
+    cancelled: threading.Event = attrs.field(factory=threading.Event)
     log: Any = attrs.field(factory=lambda: structlog.get_logger("ministudio.provider"))
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before core cancels this call (``None``: no deadline)."""
+        if self.deadline is None:
+            return None
+        return self.deadline - time.monotonic()
 
     def http_client(self, **kwargs: Any) -> Any:
         """An ``httpx.AsyncClient`` with explicit timeouts and the injected transport, if any."""

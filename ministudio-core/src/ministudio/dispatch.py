@@ -9,6 +9,12 @@
 3. awaits ``async def`` hookimpls and runs plain ones in a worker thread;
 4. bounds the call with a timeout, turns unexpected exceptions into :class:`ProviderError`,
    and retries exactly the errors whose ``retryable`` is true, honouring ``retry_after``.
+
+Two timeouts, never confused: ``[providers.NAME] timeout_s`` bounds the *whole call*
+(``CallContext.call_timeout_s`` and ``CallContext.deadline``); ``http_timeout_s`` bounds one
+HTTP request (``CallContext.timeout_s``). A whole-call timeout after the provider reported a
+job becomes :class:`JobPendingError` for that job: the job is paid for and still running, so
+the next try re-attaches to it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +36,7 @@ from ministudio.capabilities import Operation
 from ministudio.capcheck import check_clip_request, check_speech_request
 from ministudio.context import CallContext
 from ministudio.errors import (
+    JobPendingError,
     MinistudioError,
     ProviderError,
     ProviderNotFoundError,
@@ -259,25 +268,47 @@ class Dispatcher:
         timeout: float,
         **kwargs: Any,
     ) -> Any:
+        reported: list[str] = []
+        outer_report = ctx.report_job
+
+        def report_job(job_id: str) -> None:
+            reported.append(job_id)
+            outer_report(job_id)
+
+        ctx = attrs.evolve(ctx, call_timeout_s=timeout, deadline=time.monotonic() + timeout,
+                           report_job=report_job, cancelled=threading.Event())
         try:
             result = await asyncio.wait_for(call_hook(caller, context=ctx, **kwargs), timeout)
         except MinistudioError as exc:
             if isinstance(exc, ProviderError) and exc.provider is None:
                 exc.provider = provider
+            if isinstance(exc, ProviderError) and exc.job_id is None and reported:
+                exc.job_id = reported[-1]
             raise
         except TimeoutError as exc:
+            ctx.cancelled.set()
+            job = reported[-1] if reported else ctx.resume_job_id
+            if job is not None:
+                raise JobPendingError(
+                    f"{provider}: job {job} not finished within the call limit of {timeout:g}s; "
+                    "it keeps running and will be re-attached",
+                    provider=provider, job_id=job,
+                    hint=f"raise [providers.{provider}] timeout_s to wait longer in one call",
+                ) from exc
             raise ProviderUnavailableError(
                 f"{provider} did not finish {operation.value} within {timeout:g}s",
                 provider=provider,
             ) from exc
         except Exception as exc:  # noqa: BLE001 - a plugin bug must not look like our crash
+            job = reported[-1] if reported else ctx.resume_job_id
             if _is_transport_error(exc):
                 raise ProviderUnavailableError(
-                    f"{provider}: network error: {type(exc).__name__}: {exc}", provider=provider
+                    f"{provider}: network error: {type(exc).__name__}: {exc}", provider=provider,
+                    job_id=job,
                 ) from exc
             raise ProviderError(
                 f"{provider} failed during {operation.value}: {type(exc).__name__}: {exc}",
-                provider=provider,
+                provider=provider, job_id=job,
             ) from exc
         if result is None:
             raise ProviderError(

@@ -14,7 +14,8 @@ The tree::
     └── ProviderError                    – raised by or for a provider while doing the work
         ├── RetryableProviderError       – ``retryable = True``: core may try again
         │   ├── RateLimitedError         – HTTP 429 / quota; ``retry_after`` in seconds when known
-        │   └── ProviderUnavailableError – 5xx, timeouts, connection errors, cold starts
+        │   ├── ProviderUnavailableError – 5xx, timeouts, connection errors, cold starts
+        │   └── JobPendingError          – stop waiting: the paid job continues; re-attach to it
         └── (not retryable)
             ├── AuthenticationError      – missing or rejected credentials
             ├── ContentRejectedError     – safety or policy filters refused the request or output
@@ -24,6 +25,14 @@ The tree::
 Providers *classify* failures by raising the right subclass; core owns the retry policy
 (:mod:`ministudio.dispatch` retries exactly the errors whose ``retryable`` is true, honouring
 ``retry_after``). Messages never contain secrets: build them from what the user can see.
+
+Paid jobs: once a provider has reported a job (``context.report_job``), the job belongs to the
+shot until it is known to have ended. Core re-attaches to it (``context.resume_job_id``) on
+every retry and every later render, whatever the error, *unless* the error says the job itself
+is over: :class:`JobFailedError` and :class:`ContentRejectedError` do, and any
+:class:`ProviderError` raised with ``job_ended=True`` does (e.g. a job that finished with a
+transient server error: retryable, and a new job is needed). :class:`JobPendingError` says
+"the job is still running, I stopped waiting": core re-attaches later, never submits again.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ __all__ = [
     "ContentRejectedError",
     "IncompatiblePluginError",
     "JobFailedError",
+    "JobPendingError",
     "MediaError",
     "MinistudioError",
     "PaymentRequiredError",
@@ -155,9 +165,16 @@ class MediaError(MinistudioError, ValueError):
 
 
 class ProviderError(MinistudioError):
-    """A provider failed to do the work. ``retryable`` tells core whether to try again."""
+    """A provider failed to do the work. ``retryable`` tells core whether to try again.
+
+    ``job_id`` names the provider's job when one exists. ``job_ended`` is true when the error
+    means that job can no longer deliver (it failed, was rejected or expired): only then may
+    core submit a new job for the same shot. It defaults to the class's ``ends_job``.
+    """
 
     retryable: bool = False
+    #: whether an error of this class means the provider's job is over (see the module doc)
+    ends_job: bool = False
 
     def __init__(
         self,
@@ -168,12 +185,14 @@ class ProviderError(MinistudioError):
         job_id: str | None = None,
         status_code: int | None = None,
         hint: str | None = None,
+        job_ended: bool | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.provider = provider
         self.model = model
         self.job_id = job_id
         self.status_code = status_code
+        self.job_ended = self.ends_job if job_ended is None else bool(job_ended)
 
 
 class RetryableProviderError(ProviderError):
@@ -194,6 +213,15 @@ class ProviderUnavailableError(RetryableProviderError):
     """Server error, timeout, connection failure or a model still loading."""
 
 
+class JobPendingError(RetryableProviderError):
+    """The job exists and may still deliver, but this call stops waiting for it.
+
+    Raise it (with ``job_id``) when a poll deadline or the call's own deadline
+    (``context.deadline``) is reached while the job runs. Core records the job as open and
+    re-attaches to it on the next try or the next render; it never pays for a second job.
+    """
+
+
 class AuthenticationError(ProviderError):
     """Credentials are missing or were rejected."""
 
@@ -201,10 +229,14 @@ class AuthenticationError(ProviderError):
 class ContentRejectedError(ProviderError):
     """The provider's safety or policy filters refused the prompt or the output."""
 
+    ends_job = True
+
 
 class PaymentRequiredError(ProviderError):
     """The account cannot pay for the request (no credit, billing disabled)."""
 
 
 class JobFailedError(ProviderError):
-    """A long-running generation job ended in failure."""
+    """A long-running generation job ended in failure (or is unknown / expired)."""
+
+    ends_job = True

@@ -6,11 +6,15 @@ Tables
     ``attempts``     every provider call, failed and retried ones included: stage, provider,
                      model, seed, job id, status, cost, timings, identity scores, error
     ``cache``        request key -> stored media and what is known about it
+    ``jobs``         every paid provider job: the request key it belongs to, its state
+                     (``open``: can still deliver; ``delivered``; ``failed``: ended as a job),
+                     what it cost (counted once), how many attempts re-attached to it
 
 Every write commits at once (autocommit, WAL journal), so a render killed at any point
-leaves a consistent ledger. The provider's job id is written (``set_job``) as soon as the
-provider reports it, before waiting on the job, so a restarted render can re-attach to a
-paid job (``resumable_job``) instead of paying again.
+leaves a consistent ledger. The provider's job id is written (``add_job``) as soon as the
+provider reports it, before waiting on the job, so every later try, and every later render,
+re-attaches to the paid job (``open_job``) instead of paying again, until the job is known
+to have ended.
 """
 
 from __future__ import annotations
@@ -47,6 +51,14 @@ CREATE TABLE IF NOT EXISTS attempts (
   scores TEXT, error_type TEXT, error TEXT, media TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_key ON attempts (cache_key, status);
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id TEXT NOT NULL, provider TEXT NOT NULL, cache_key TEXT NOT NULL, model TEXT,
+  status TEXT NOT NULL, cost TEXT, production_id INTEGER, attempt_id INTEGER,
+  submitted_at REAL NOT NULL, finished_at REAL, reattached INTEGER DEFAULT 0,
+  invalid_deliveries INTEGER DEFAULT 0, counted INTEGER DEFAULT 0, error TEXT,
+  PRIMARY KEY (provider, job_id)
+);
+CREATE INDEX IF NOT EXISTS jobs_key ON jobs (cache_key, status);
 CREATE TABLE IF NOT EXISTS cache (
   key TEXT PRIMARY KEY, kind TEXT NOT NULL, provider TEXT, model TEXT,
   media TEXT NOT NULL, meta TEXT NOT NULL, created_at REAL NOT NULL
@@ -73,6 +85,14 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            # ledgers written before the jobs table: jobs of killed renders are still open
+            self._db.execute(
+                "INSERT OR IGNORE INTO jobs (job_id, provider, cache_key, model, status, cost, "
+                "production_id, attempt_id, submitted_at) SELECT job_id, provider, cache_key, "
+                "model, 'open', cost, production_id, id, started_at FROM attempts "
+                "WHERE job_id IS NOT NULL AND status='interrupted' AND provider IS NOT NULL "
+                "AND cache_key IS NOT NULL"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -175,21 +195,83 @@ class Ledger:
     def set_scores(self, attempt_id: int, scores: Mapping[str, Any]) -> None:
         self._exec("UPDATE attempts SET scores=? WHERE id=?", (_json(scores), attempt_id))
 
-    def resumable_job(self, cache_key: str) -> str | None:
-        """The job id of an earlier attempt at exactly this request that was submitted but
-        never finished (its render was killed), newest first."""
+    # -- jobs ----------------------------------------------------------------------------
+
+    def add_job(self, job_id: str, *, provider: str, cache_key: str, model: str | None,
+                cost: Decimal, production_id: int, attempt_id: int) -> bool:
+        """Record a newly reported job (open). Returns False when it was already known (a
+        provider reporting the job it re-attached to): its cost is then not counted again."""
+        cur = self._exec(
+            "INSERT OR IGNORE INTO jobs (job_id, provider, cache_key, model, status, cost, "
+            "production_id, attempt_id, submitted_at) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+            (job_id, provider, cache_key, model, str(cost), production_id, attempt_id,
+             time.time()),
+        )
+        return bool(cur.rowcount)
+
+    def open_job(self, cache_key: str, provider: str) -> str | None:
+        """The newest job for exactly this request that can still deliver, or ``None``."""
         rows = self._rows(
-            "SELECT job_id FROM attempts WHERE cache_key=? AND job_id IS NOT NULL "
-            "AND status='interrupted' ORDER BY id DESC LIMIT 1",
-            (cache_key,),
+            "SELECT job_id FROM jobs WHERE cache_key=? AND provider=? AND status='open' "
+            "ORDER BY submitted_at DESC, rowid DESC LIMIT 1",
+            (cache_key, provider),
         )
         return rows[0]["job_id"] if rows else None
 
-    def mark_resumed(self, job_id: str) -> None:
+    def job(self, job_id: str, provider: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM jobs WHERE job_id=? AND provider=?", (job_id, provider))
+        return rows[0] if rows else None
+
+    def charge_job(self, job_id: str, provider: str, cost: Decimal | None = None) -> Decimal:
+        """The cost to count for this job now: its cost the first time, 0 ever after (a job
+        is paid once however many attempts re-attach to it). ``cost`` replaces the estimate
+        recorded at submission when the provider reported the real price."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT cost, counted FROM jobs WHERE job_id=? AND provider=?", (job_id, provider)
+            ).fetchone()
+            if row is None or row["counted"]:
+                return Decimal(0)
+            amount = cost if cost is not None else Decimal(row["cost"] or 0)
+            self._db.execute(
+                "UPDATE jobs SET counted=1, cost=? WHERE job_id=? AND provider=?",
+                (str(amount), job_id, provider),
+            )
+            return amount
+
+    def reattached(self, job_id: str, provider: str) -> None:
+        self._exec(
+            "UPDATE jobs SET reattached=reattached+1 WHERE job_id=? AND provider=?",
+            (job_id, provider),
+        )
         self._exec(
             "UPDATE attempts SET status='resumed' WHERE job_id=? AND status='interrupted'",
             (job_id,),
         )
+
+    def invalid_delivery(self, job_id: str, provider: str) -> int:
+        """Count a delivery of this job that failed validation; returns the count so far."""
+        self._exec(
+            "UPDATE jobs SET invalid_deliveries=invalid_deliveries+1 WHERE job_id=? AND "
+            "provider=?", (job_id, provider),
+        )
+        rows = self._rows("SELECT invalid_deliveries FROM jobs WHERE job_id=? AND provider=?",
+                          (job_id, provider))
+        return int(rows[0]["invalid_deliveries"]) if rows else 0
+
+    def finish_job(self, job_id: str, provider: str, status: str,
+                   error: BaseException | str | None = None) -> None:
+        """Close a job: ``delivered`` or ``failed`` (it can deliver no more)."""
+        self._exec(
+            "UPDATE jobs SET status=?, finished_at=?, error=? WHERE job_id=? AND provider=?",
+            (status, time.time(), None if error is None else str(error), job_id, provider),
+        )
+
+    def jobs(self, cache_key: str | None = None) -> list[dict[str, Any]]:
+        if cache_key is None:
+            return self._rows("SELECT * FROM jobs ORDER BY submitted_at, rowid")
+        return self._rows("SELECT * FROM jobs WHERE cache_key=? ORDER BY submitted_at, rowid",
+                          (cache_key,))
 
     def attempts(self, production_id: int | None = None) -> list[dict[str, Any]]:
         if production_id is None:

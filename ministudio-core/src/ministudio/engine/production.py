@@ -100,8 +100,23 @@ class ShotOutcome:
     note: str = ""
 
 
+#: a finished job whose download fails validation this many times has ended as a job
+MAX_INVALID_DELIVERIES = 3
+
+
 def _retryable(exc: BaseException) -> bool:
     return bool(getattr(exc, "retryable", False)) or isinstance(exc, MediaError)
+
+
+def _job_note(exc: BaseException, unresumable: list[str]) -> str:
+    """What the user should know about a paid job when its shot fails."""
+    if unresumable:
+        return (f" (job {unresumable[-1]} was paid for but this provider cannot re-attach to "
+                "it, so it was not submitted again)")
+    job = getattr(exc, "job_id", None)
+    if job and not getattr(exc, "job_ended", False):
+        return f" (job {job} may still deliver: the next render re-attaches to it)"
+    return ""
 
 
 class Production:
@@ -129,14 +144,28 @@ class Production:
 
     # -- generic attempt loop ------------------------------------------------------------
 
-    async def _with_retries(self, fn: Callable[[int], Awaitable[T]]) -> T:
-        retrying = self.retry.retrying(_retryable)
+    async def _with_retries(self, fn: Callable[[int], Awaitable[T]],
+                            retryable: Callable[[BaseException], bool] = None) -> T:  # type: ignore[assignment]
+        retrying = self.retry.retrying(retryable or _retryable)
         async for attempt in retrying:
             with attempt:
                 if self.stopping is not None:
                     raise self.stopping
                 return await fn(attempt.retry_state.attempt_number)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _settle_job(self, job_id: str, provider: str, model: Any, exc: BaseException,
+                    unresumable: list[str]) -> None:
+        """After a failed try on a job: close the job if the error says it ended; otherwise
+        it stays open, and every later try or render re-attaches to it."""
+        if isinstance(exc, asyncio.CancelledError):
+            return  # the render stops; the job stays open for the next one
+        if getattr(exc, "job_ended", False):
+            self.ledger.finish_job(job_id, provider, "failed", error=exc)
+        elif not model.resumable:
+            unresumable.append(job_id)
+            log.warning("job.not_resumable", provider=provider, job=job_id,
+                        error=type(exc).__name__)
 
     def _stop_if_fatal(self, exc: BaseException) -> None:
         if isinstance(exc, FATAL) and self.stopping is None:
@@ -318,10 +347,13 @@ class Production:
                 return out, Decimal(0)
         spent = Decimal(0)
         attempt_ids: list[int] = []
+        #: a job this shot paid for that core cannot re-attach to (the model is not resumable):
+        #: a retry would pay for a second job, so there is none
+        unresumable: list[str] = []
 
         async def once(n: int) -> tuple[Any, str]:
             nonlocal spent
-            resume = self.ledger.resumable_job(key) if model.resumable else None
+            resume = self.ledger.open_job(key, provider) if model.resumable else None
             reserved = self.budget.reserve(Decimal(0) if resume else estimate, shot=shot,
                                            what="the clip")
             aid = self.ledger.start_attempt(
@@ -331,13 +363,17 @@ class Production:
             attempt_ids.append(aid)
             if resume:
                 # the job now belongs to this attempt: a crash during the resume re-attaches again
-                self.ledger.mark_resumed(resume)
+                self.ledger.reattached(resume, provider)
                 self.ledger.set_job(aid, resume)
+                log.info("job.reattach", shot=shot, provider=provider, job=resume, attempt=n)
             job: dict[str, str] = {}
 
             def report_job(job_id: str) -> None:
                 job["id"] = job_id
                 self.ledger.set_job(aid, job_id)
+                self.ledger.add_job(job_id, provider=provider, cache_key=key, model=model.id,
+                                    cost=estimate, production_id=self.production_id,
+                                    attempt_id=aid)
 
             tmp = Path(tempfile.mkdtemp(dir=self.workdir, prefix="clip-"))
             self.emit({"event": "shot", "shot": shot, "state": "generating", "attempt": n,
@@ -352,9 +388,13 @@ class Production:
                     result = await self.dispatcher.generate_clip(
                         request, workdir=tmp, report_job=report_job, resume_job_id=resume
                     )
+                jid = job.get("id") or resume
+                if jid is None and result.job_id:  # a job the provider did not report ahead
+                    report_job(result.job_id)
+                    jid = result.job_id
                 # a job that exists, or a result that came back, has been paid for
-                cost = result.cost if result.cost is not None else (
-                    Decimal(0) if resume else estimate)
+                cost = (self.ledger.charge_job(jid, provider, result.cost) if jid
+                        else result.cost if result.cost is not None else estimate)
                 stage = "validate"
                 self.emit({"event": "shot", "shot": shot, "state": "validating"})
                 await _validate_clip(result.path, request.duration_s)
@@ -366,39 +406,53 @@ class Production:
                     "seed": result.seed if result.seed is not None else request.seed,
                     "anchor_media": None,
                 }, provider=provider, model=model.id)
+                if jid:
+                    self.ledger.finish_job(jid, provider, "delivered")
             except BaseException as exc:
-                if stage == "generate" and job and not resume:
-                    cost = estimate
+                jid = job.get("id") or resume
+                if jid and stage == "generate":
+                    cost = self.ledger.charge_job(jid, provider)
+                    self._settle_job(jid, provider, model, exc, unresumable)
+                elif jid:  # it delivered, but not a usable clip: fetch it again, a few times
+                    bad = self.ledger.invalid_delivery(jid, provider)
+                    if bad >= MAX_INVALID_DELIVERIES:
+                        self.ledger.finish_job(jid, provider, "failed",
+                                               error=f"delivered unusable media {bad} times: {exc}")
+                    elif not model.resumable:
+                        unresumable.append(jid)
                 status = "invalid" if stage == "validate" else (
                     "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed")
-                self.ledger.finish_attempt(aid, status, cost=cost, error=exc,
-                                           job_id=job.get("id"))
+                self.ledger.finish_attempt(aid, status, cost=cost, error=exc, job_id=jid)
                 self.budget.settle(reserved, cost)
                 spent += cost
                 if not isinstance(exc, asyncio.CancelledError):
                     self.emit({"event": "attempt", "shot": shot, "stage": stage,
                                "provider": provider, "status": status, "attempt": n,
-                               "cost": str(cost), "error": f"{type(exc).__name__}: {exc}"})
+                               "cost": str(cost), "error": f"{type(exc).__name__}: {exc}",
+                               **({"job": jid} if jid else {})})
                 if isinstance(exc, MinistudioError):
                     exc.stage = stage  # type: ignore[attr-defined]
                 raise
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
-            self.ledger.finish_attempt(aid, "ok", cost=cost, media=media,
-                                       job_id=result.job_id or job.get("id"))
+            self.ledger.finish_attempt(aid, "ok", cost=cost, media=media, job_id=jid)
             self.budget.settle(reserved, cost)
             spent += cost
             self.emit({"event": "attempt", "shot": shot, "stage": "generate",
-                       "provider": provider, "status": "ok", "attempt": n, "cost": str(cost)})
+                       "provider": provider, "status": "ok", "attempt": n, "cost": str(cost),
+                       **({"resumed_job": resume} if resume else {})})
             return result, media
 
+        def retry_this(exc: BaseException) -> bool:
+            return _retryable(exc) and not unresumable
+
         try:
-            result, media = await self._with_retries(once)
+            result, media = await self._with_retries(once, retry_this)
         except MinistudioError as exc:
             self._stop_if_fatal(exc)
             raise ShotError(ShotFailure(
                 shot=shot, provider=provider, stage=getattr(exc, "stage", "generate"),
-                reason=str(exc), error_type=type(exc).__name__,
+                reason=str(exc) + _job_note(exc, unresumable), error_type=type(exc).__name__,
             )) from exc
         clip = self.store.path(media)
         out = ShotOutcome(
