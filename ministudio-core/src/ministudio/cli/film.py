@@ -20,27 +20,35 @@ _outside = click.option(
 )
 
 
-def _load_checked(state: AppState, film_path: Path, allow_outside_refs: bool) -> tuple[Any, Any, Any]:
-    """Read and validate; raise ConfigError listing every problem (the CLI exits 2)."""
+def _problems(state: AppState, film_path: Path, allow_outside_refs: bool) -> tuple[Any, list[str]]:
+    """Read and validate; every problem as one located line. Raises ConfigError only for a
+    file that cannot be read or parsed, and for invalid settings."""
     from ministudio.film.loader import read_film
     from ministudio.film.validate import validate_film
 
+    root = film_path.resolve().parent
+    settings = state.settings(root)  # bad settings are refused before the film is read
     film, problems = read_film(film_path, allow_outside_refs=allow_outside_refs)
-    settings = state.settings(film_path.resolve().parent)
-    manager = state.manager(film_path.resolve().parent)
     if film is not None:
-        problems = problems + validate_film(film, manager, settings)
+        problems = problems + validate_film(film, state.manager(root), settings)
+    return film, problems
+
+
+def _load_checked(state: AppState, film_path: Path, allow_outside_refs: bool) -> tuple[Any, Any, Any]:
+    """Read and validate; raise ConfigError listing every problem (the CLI exits 2)."""
+    film, problems = _problems(state, film_path, allow_outside_refs)
     if problems or film is None:
         n = len(problems)
         raise ConfigError(
             f"{film_path.name}: {n} problem{'s' if n != 1 else ''}", problems=problems,
             hint="see docs/film-format.md",
         )
-    return film, manager, settings
+    root = film_path.resolve().parent
+    return film, state.manager(root), state.settings(root)
 
 
 @click.command()
-@click.argument("film_path", metavar="FILM", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("film_path", metavar="FILM", type=click.Path(path_type=Path))
 @_outside
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
@@ -48,16 +56,20 @@ def validate(state: AppState, film_path: Path, allow_outside_refs: bool, as_json
     """Check a film: schema, reference files, providers and every shot against its model's
     declared capabilities. Lists every problem; exits 2 if there is one."""
     if as_json:
-        from ministudio.film.loader import read_film
-        from ministudio.film.validate import validate_film
+        from ministudio.errors import MinistudioError, PluginError, ProviderError
 
-        film, problems = read_film(film_path, allow_outside_refs=allow_outside_refs)
-        if film is not None:
-            root = film_path.resolve().parent
-            problems += validate_film(film, state.manager(root), state.settings(root))
+        code = 2
+        try:
+            _, problems = _problems(state, film_path, allow_outside_refs)
+        except MinistudioError as exc:  # unreadable, unparseable, bad settings: still JSON
+            problems = list(getattr(exc, "problems", ())) or [exc.message]
+            code = 1 if isinstance(exc, ProviderError | PluginError) else 2
+            emit_json({"film": str(film_path), "ok": False, "error": exc.message,
+                       "problems": problems})
+            raise SystemExit(code) from None
         emit_json({"film": str(film_path), "ok": not problems, "problems": problems})
         if problems:
-            raise SystemExit(2)
+            raise SystemExit(code)
         return
     film, _, _ = _load_checked(state, film_path, allow_outside_refs)
     n = sum(len(s.shots) for s in film.scenes)

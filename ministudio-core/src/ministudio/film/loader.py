@@ -12,7 +12,10 @@ from __future__ import annotations
 import difflib
 import enum
 import json
+import math
+import os
 import re
+import stat
 import tomllib
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +31,7 @@ from ministudio.capabilities import frame_size
 from ministudio.converter import converter
 from ministudio.errors import ConfigError
 from ministudio.film import model as m
+from ministudio.film.bounds import MAX_DEPTH, MAX_FILE_BYTES, BoundedYamlLoader, bounded_copy, deep_line
 from ministudio.film.presets import CINEMATOGRAPHY_PRESETS, STYLE_PRESETS
 
 __all__ = ["SUFFIXES", "film_problems", "load_film", "parse_film_data", "read_film"]
@@ -37,6 +41,8 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _RATIO = re.compile(r"^\d+(\.\d+)?:\d+(\.\d+)?$")
 _MAX_ROUNDS = 12
+#: problems listed for one file; the rest are counted
+MAX_PROBLEMS = 100
 
 
 # -- strict structuring -------------------------------------------------------------------------
@@ -62,8 +68,20 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: ``http://``, ``file://``, ``s3://`` ... and ``data:`` URIs
+_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|data:)")
+#: characters in a reference path, and in one of its parts (most file systems allow 255)
+MAX_PATH_CHARS = 1024
+MAX_NAME_CHARS = 255
+
+
 def _str(v: Any) -> str:
     if isinstance(v, str):
+        bad = _CONTROL.search(v)
+        if bad:
+            what = "a NUL character" if bad.group() == "\x00" else f"a control character {bad.group()!r}"
+            raise Expected(f"text contains {what} at position {bad.start()}")
         return v
     raise Expected(f"expected text, got {_describe(v)}")
 
@@ -74,9 +92,19 @@ def _int(v: Any) -> int:
     raise Expected(f"expected a whole number, got {_describe(v)}")
 
 
+def _finite(v: int | float) -> float:
+    try:
+        f = float(v)
+    except OverflowError:
+        raise Expected(f"expected a number of sensible size, got one with {len(str(v))} digits") from None
+    if not math.isfinite(f):
+        raise Expected(f"expected a finite number, got {v!r}")
+    return f
+
+
 def _float(v: Any) -> float:
     if isinstance(v, int | float) and not isinstance(v, bool):
-        return float(v)
+        return _finite(v)
     raise Expected(f"expected a number, got {_describe(v)}")
 
 
@@ -87,16 +115,28 @@ def _bool(v: Any) -> bool:
 
 
 def _path(v: Any) -> Path:
-    if isinstance(v, str) and v.strip():
-        return Path(v)
-    raise Expected(f"expected a file path, got {_describe(v)}")
+    if not (isinstance(v, str) and v.strip()):
+        raise Expected(f"expected a file path, got {_describe(v)}")
+    if "\x00" in v:
+        raise Expected("a path cannot contain a NUL character")
+    if _URL.match(v):
+        raise Expected(f"{v[:60]!r} is a URL, and URLs are not references: save the file in "
+                       "the film's folder and write its path")
+    if len(v) > MAX_PATH_CHARS:
+        raise Expected(f"a path of {len(v)} characters is too long (at most {MAX_PATH_CHARS})")
+    longest = max(re.split(r"[\\/]", v), key=len)
+    if len(longest) > MAX_NAME_CHARS:
+        raise Expected(f"a path part of {len(longest)} characters is too long "
+                       f"(at most {MAX_NAME_CHARS})")
+    _str(v)
+    return Path(v)
 
 
 def _duration(v: Any) -> float | str:
     if isinstance(v, str) and v.strip().lower() == m.AUTO:
         return m.AUTO
     if isinstance(v, int | float) and not isinstance(v, bool):
-        return float(v)
+        return _finite(v)
     raise Expected(f"expected a number or 'auto', got {_describe(v)}")
 
 
@@ -256,7 +296,10 @@ def _walk(exc: BaseException, path: tuple[Any, ...], cls: Any) -> Iterator[_Prob
         return
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
         known = _field_names(exc.cl)
-        for key in sorted(exc.extra_fields):
+        for key in sorted(exc.extra_fields, key=str):
+            if not isinstance(key, str):
+                yield _Problem((*path, key), f"a key must be text, got {_describe(key)}", True)
+                continue
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
             yield _Problem((*path, key), f"unknown key{hint}", True)
@@ -292,10 +335,11 @@ def _yaml_lines(text: str, name: str) -> tuple[Any, dict[str, int], list[str]]:
     problems: list[str] = []
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = BoundedYamlLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None, {}, []
+        problems += [f"{name}:{line}: {what}" for line, what in loader.key_problems]
         lines: dict[str, int] = {"": node.start_mark.line + 1}
 
         def walk(n: Any, path: tuple[Any, ...]) -> None:
@@ -318,7 +362,7 @@ def _yaml_lines(text: str, name: str) -> tuple[Any, dict[str, int], list[str]]:
                     lines[_fmt_path(sub)] = item.start_mark.line + 1
                     walk(item, sub)
 
-        walk(node, ())
+        walk(node, ())  # bounded: the loader refused deep, huge and recursive documents
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -333,15 +377,35 @@ def _yaml_lines(text: str, name: str) -> tuple[Any, dict[str, int], list[str]]:
     return data, lines, problems
 
 
+_TOML_AT = re.compile(r"^(.*?)\s*\(at line (\d+), column \d+\)$")
+
+
+def _too_deep(text: str, name: str, kind: str) -> ConfigError:
+    line = deep_line(text)
+    where = f"{name}:{line}" if line else name
+    return ConfigError(f"{name}: not valid {kind}",
+                       problems=[f"{where}: nested deeper than {MAX_DEPTH} levels"])
+
+
 def parse_film_data(text: str, kind: str, name: str = "film") -> tuple[Any, dict[str, int], list[str]]:
-    """Parse file text into plain data, a line map (data path -> line) and syntax problems."""
+    """Parse file text into plain data, a line map (data path -> line) and syntax problems.
+
+    Raises :class:`ConfigError` (one located line) for text that is not the format, or that
+    breaks the limits in :mod:`ministudio.film.bounds`."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ConfigError(f"{name}: too large", problems=[
+            f"{name}:1: {len(text)} characters; a film file may have at most {MAX_FILE_BYTES}"])
     if kind == "yaml":
         return _yaml_lines(text, name)
     if kind == "toml":
         try:
             return tomllib.loads(text), {}, []
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{name}: not valid TOML", problems=[f"{name}: {exc}"]) from exc
+            found = _TOML_AT.match(str(exc))
+            where, what = (f"{name}:{found[2]}", found[1]) if found else (name, str(exc))
+            raise ConfigError(f"{name}: not valid TOML", problems=[f"{where}: {what}"]) from exc
+        except RecursionError:
+            raise _too_deep(text, name, "TOML") from None
     if kind == "json":
         try:
             return json.loads(text), {}, []
@@ -349,6 +413,8 @@ def parse_film_data(text: str, kind: str, name: str = "film") -> tuple[Any, dict
             raise ConfigError(
                 f"{name}: not valid JSON", problems=[f"{name}:{exc.lineno}: {exc.msg}"]
             ) from exc
+        except RecursionError:
+            raise _too_deep(text, name, "JSON") from None
     raise ConfigError(f"{name}: unknown film format {kind!r} (use .yaml, .toml or .json)")
 
 
@@ -383,22 +449,42 @@ def _structure(data: Any, origin: m.Origin) -> tuple[m.Film | None, list[str]]:
 # -- meaning: ids, cross references, values, paths ----------------------------------------------
 
 
-def _resolve(raw: Path, where: str, origin: m.Origin, problems: list[str]) -> Path:
+def _resolve(raw: Path, where: str, origin: m.Origin, problems: list[str],
+             written: dict[str, str]) -> Path | None:
+    """The absolute path of a reference, or None when it is refused (outside the folder,
+    unresolvable). Nothing is opened; messages show the path as written."""
+    written[where] = str(raw)
     base = origin.base_dir.resolve()
-    full = (base / raw.expanduser()).resolve() if not raw.is_absolute() else raw.resolve()
+    try:
+        full = (base / raw.expanduser()).resolve() if not raw.is_absolute() else raw.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a path too long
+        reason = "a symbolic link loop" if isinstance(exc, RuntimeError) else (
+            getattr(exc, "strerror", None) or str(exc))
+        problems.append(f"{origin.locate(where)}: {raw} cannot be resolved ({reason})")
+        return None
     if not origin.allow_outside_refs and not full.is_relative_to(base):
         problems.append(
             f"{origin.locate(where)}: {raw} is outside the film's folder; move it in, or allow "
             "it explicitly (--allow-outside-refs)"
         )
+        return None
     return full
+
+
+#: seeds every provider accepts (unsigned 32-bit: Veo's range, and what SQLite can store)
+SEED_MAX = 2**32 - 1
+#: the largest frame side a film may ask for
+MAX_FRAME_SIDE = 8192
 
 
 def _check(film: m.Film) -> tuple[m.Film, list[str]]:
     o = film.origin
     problems: list[str] = []
+    written: dict[str, str] = {}
+    unsound: list[str] = []
 
     def bad(path: str, message: str) -> None:
+        unsound.append(path)
         problems.append(f"{o.locate(path)}: {message}")
 
     def check_id(path: str, value: str) -> None:
@@ -406,24 +492,38 @@ def _check(film: m.Film) -> tuple[m.Film, list[str]]:
             bad(path, f"id {value!r} must be letters, digits, '-' or '_' (no spaces or dots)")
 
     def refs(paths: tuple[Path, ...], where: str) -> tuple[Path, ...]:
-        return tuple(_resolve(p, f"{where}[{i}]", o, problems) for i, p in enumerate(paths))
+        full = (_resolve(p, f"{where}[{i}]", o, problems, written) for i, p in enumerate(paths))
+        return tuple(p for p in full if p is not None)
+
+    def check_seed(path: str, seed: int | None) -> None:
+        if seed is not None and not 0 <= seed <= SEED_MAX:
+            bad(path, f"expected a whole number from 0 to {SEED_MAX} (the range every "
+                f"provider accepts), got {seed}")
 
     if not film.title.strip():
         bad("title", "must not be empty")
     fmt = film.format
-    if not _RATIO.match(fmt.aspect_ratio):
-        bad("format.aspect_ratio", f"expected a ratio like \"16:9\", got {fmt.aspect_ratio!r}")
+    if not _RATIO.match(fmt.aspect_ratio) or 0 in (float(x) for x in fmt.aspect_ratio.split(":")):
+        bad("format.aspect_ratio", f"expected a ratio of two positive numbers like \"16:9\", "
+            f"got {fmt.aspect_ratio[:40]!r}")
     else:
         try:
-            frame_size(fmt.aspect_ratio, fmt.resolution)
-        except ValueError as exc:
-            bad("format.resolution", str(exc))
+            w, h = frame_size(fmt.aspect_ratio, fmt.resolution)
+        except (ValueError, OverflowError) as exc:
+            bad("format.resolution", str(exc)[:200])
+        else:
+            if not (16 <= w <= MAX_FRAME_SIDE and 16 <= h <= MAX_FRAME_SIDE):
+                bad("format.resolution", f"{fmt.aspect_ratio} at {fmt.resolution[:40]} is a "
+                    f"{w}x{h} frame; each side must be 16 to {MAX_FRAME_SIDE} pixels")
     if not 1 <= fmt.fps <= 120:
         bad("format.fps", f"expected 1 to 120, got {fmt.fps}")
+    check_seed("defaults.seed", film.defaults.seed)
 
     def check_voice(v: m.VoiceSpec | None, where: str) -> None:
         if v is not None and not 0.25 <= v.rate <= 4.0:
             bad(f"{where}.rate", f"expected 0.25 to 4.0, got {v.rate:g}")
+        if v is not None and not -24 <= v.pitch <= 24:
+            bad(f"{where}.pitch", f"expected -24 to 24 semitones, got {v.pitch:g}")
 
     check_voice(film.defaults.narrator, "defaults.narrator")
     style = film.style
@@ -497,6 +597,7 @@ def _check(film: m.Film) -> tuple[m.Film, list[str]]:
                     bad(f"{w}.changes.{cid}", _unknown("character", cid, film.characters))
             if shot.environment is not None and shot.environment not in film.environments:
                 bad(f"{w}.environment", _unknown("environment", shot.environment, film.environments))
+            check_seed(f"{w}.seed", shot.seed)
             if isinstance(shot.duration, float) and not 0 < shot.duration <= 600:
                 bad(f"{w}.duration", f"expected seconds in (0, 600] or 'auto', got {shot.duration:g}")
             if shot.duration == m.AUTO and not shot.dialogue and not (shot.narration or "").strip():
@@ -516,14 +617,16 @@ def _check(film: m.Film) -> tuple[m.Film, list[str]]:
             frames = {}
             for key in ("start_frame", "end_frame"):
                 value = getattr(shot, key)
-                frames[key] = None if value is None else _resolve(value, f"{w}.{key}", o, problems)
+                frames[key] = None if value is None else _resolve(value, f"{w}.{key}", o, problems,
+                                                                  written)
             if shot.start_frame is not None and shot.continuity == m.Continuity.CONTINUE:
                 bad(f"{w}.start_frame", "a shot that continues starts from the previous shot's "
                     "last frame; remove start_frame or use continuity: cut")
             shots.append(attrs.evolve(shot, **frames))
         scenes.append(attrs.evolve(scene, shots=tuple(shots)))
     film = attrs.evolve(
-        film, style=style, characters=characters, environments=environments, scenes=tuple(scenes)
+        film, style=style, characters=characters, environments=environments, scenes=tuple(scenes),
+        origin=attrs.evolve(o, written=written, sound=not unsound),
     )
     return film, problems
 
@@ -549,19 +652,51 @@ def film_problems(
     data: Any, origin: m.Origin
 ) -> tuple[m.Film | None, list[str]]:
     """Structure and check plain film data; return the film (when one could be built, possibly
-    with offending keys dropped) and every problem found."""
+    with offending keys dropped) and every problem found. ``data`` is not modified."""
+    data, limits = bounded_copy(data, origin.locate)
+    if data is None and limits:  # too deep or too large to structure
+        return None, limits
     if isinstance(data, dict) and "origin" in data:
         data = {k: v for k, v in data.items() if k != "origin"}
         early = [f"{origin.locate('origin')}: unknown key"]
     else:
         early = []
     film, problems = _structure(data, origin)
-    problems = early + problems
+    problems = limits + early + problems
     if film is None:
         return None, problems
     film = attrs.evolve(film, origin=origin)
     film, more = _check(film)
     return film, problems + more
+
+
+def _read_text(path: Path) -> str:
+    """The film file's text; refused unread when it is not a regular file or is too large."""
+    try:
+        info = path.stat()
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such film file") from exc
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{path}: not a regular file", hint="name a film.yaml, film.toml or film.json")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: too large", problems=[
+            f"{path.name}:1: {info.st_size} bytes; a film file may have at most {MAX_FILE_BYTES}"])
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_FILE_BYTES:  # it grew since stat
+        raise ConfigError(f"{path}: too large", problems=[
+            f"{path.name}:1: a film file may have at most {MAX_FILE_BYTES} bytes"])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text", problems=[
+            f"{path.name}:{line}: byte {raw[exc.start]:#04x} is not UTF-8"]) from exc
 
 
 def read_film(path: str | Path, *, allow_outside_refs: bool = False) -> tuple[m.Film | None, list[str]]:
@@ -571,22 +706,26 @@ def read_film(path: str | Path, *, allow_outside_refs: bool = False) -> tuple[m.
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise ConfigError(
-            f"{path.name}: unknown film file type {path.suffix or '(none)'!r}",
+            f"{path.name}: unknown film file type {path.suffix[:20] or '(none)'!r}",
             hint="name it film.yaml, film.toml or film.json",
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such film file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    text = _read_text(path)
     data, lines, syntax = parse_film_data(text, kind, path.name)
+    try:
+        full = path.resolve()
+    except (OSError, RuntimeError) as exc:  # pragma: no cover - it was just read
+        raise ConfigError(f"{path}: cannot resolve: {exc}") from exc
     origin = m.Origin(
-        path=path.resolve(), base_dir=path.resolve().parent, lines=lines,
+        path=full, base_dir=full.parent, lines=lines,
         allow_outside_refs=allow_outside_refs,
     )
     film, problems = film_problems(data, origin)
-    return film, syntax + problems
+    problems = syntax + problems
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS],
+                    f"{origin.locate('')}: {more} more problems not shown (fix the ones above first)"]
+    return film, problems
 
 
 def load_film(path: str | Path, *, allow_outside_refs: bool = False) -> m.Film:

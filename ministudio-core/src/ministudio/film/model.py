@@ -295,10 +295,19 @@ class Origin:
     #: ``scenes[1].shots[2].duration`` -> line number (1-based), where the format has lines
     lines: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen)
     allow_outside_refs: bool = False
+    #: data path of a reference (``characters.a.references[0]``) -> the path as written in
+    #: the file: messages show this, never where a link resolves to
+    written: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
+    #: the loader found no problem with any value it kept (later checks may rely on them)
+    sound: bool = True
 
     def locate(self, path: str) -> str:
-        """``film.yaml:12: path`` for a data path (the nearest located parent's line)."""
+        """``film.yaml:12: path`` for a data path (the nearest located parent's line);
+        ``film.yaml:1`` for the whole document (``""``)."""
         name = self.path.name if self.path is not None else "<film>"
+        if not path:
+            line = self.lines.get("")
+            return f"{name}:{line}" if line else name
         probe = path
         while probe:
             if probe in self.lines:
