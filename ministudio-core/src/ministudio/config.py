@@ -16,16 +16,19 @@ as ``doppler run --`` work unchanged. ``Settings.describe()`` masks anything sec
 from __future__ import annotations
 
 import copy
+import difflib
+import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from ministudio.errors import ConfigError
 
-__all__ = ["DEFAULTS", "Settings", "load_settings", "mask", "user_config_path"]
+__all__ = ["DEFAULTS", "RULES", "Settings", "load_settings", "mask", "user_config_path"]
 
 DEFAULTS: dict[str, Any] = {
     "defaults": {"provider": "animatic", "model": None, "speech_provider": "piper", "voice": None},
@@ -36,6 +39,156 @@ DEFAULTS: dict[str, Any] = {
     "providers": {},
     "pricing": {},
 }
+
+
+# -- what each setting may be ---------------------------------------------------------------------
+
+#: checks a value; returns what was expected, or None when it is fine
+Rule = Callable[[Any], "str | None"]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return repr(value)[:40]
+
+
+def _whole(lo: int, hi: int) -> Rule:
+    def rule(v: Any) -> str | None:
+        if isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi:
+            return None
+        return f"a whole number from {lo} to {hi}"
+
+    return rule
+
+
+def _number(lo: float, hi: float | None = None, *, text: bool = False, optional: bool = False) -> Rule:
+    bound = f"from {lo:g} to {hi:g}" if hi is not None else f"of at least {lo:g}"
+
+    def rule(v: Any) -> str | None:
+        if v is None and optional:
+            return None
+        value: Any = v
+        if isinstance(v, str) and text:
+            try:
+                value = float(Decimal(v.strip()))
+            except (InvalidOperation, ValueError):
+                value = None
+        ok = (isinstance(value, int | float) and not isinstance(value, bool)
+              and math.isfinite(value) and value >= lo and (hi is None or value <= hi))
+        return None if ok else f"a number {bound}"
+
+    return rule
+
+
+def _text(*, optional: bool = False, choices: tuple[str, ...] = ()) -> Rule:
+    def rule(v: Any) -> str | None:
+        if v is None and optional:
+            return None
+        if isinstance(v, str) and v.strip() and (not choices or v in choices):
+            return None
+        return f"one of {', '.join(choices)}" if choices else "a name (text)"
+
+    return rule
+
+
+def _flag(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "true or false"
+
+
+def _names(v: Any) -> str | None:
+    if isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v):
+        return None
+    return 'a list of names, e.g. ["titlecard"]'
+
+
+def _tables(depth: int) -> Rule:
+    def rule(v: Any) -> str | None:
+        def ok(node: Any, level: int) -> bool:
+            if level == 0:
+                return True
+            return isinstance(node, Mapping) and all(ok(x, level - 1) for x in node.values())
+
+        return None if ok(v, depth) else (
+            "a table per provider" if depth == 1 else "a table per provider and model")
+
+    return rule
+
+
+#: every built-in setting and what it may be (providers check their own ``providers.NAME``)
+RULES: dict[str, Rule] = {
+    "defaults.provider": _text(),
+    "defaults.model": _text(optional=True),
+    "defaults.speech_provider": _text(optional=True),
+    "defaults.voice": _text(optional=True),
+    "render.concurrency": _whole(1, 64),
+    "render.max_cost": _number(0, text=True, optional=True),
+    "render.attempts": _whole(1, 20),
+    "identity.scorer": _text(optional=True),
+    "identity.threshold": _number(0, 1, optional=True),
+    "identity.max_attempts": _whole(1, 20),
+    "identity.gate_on_look": _flag,
+    "media.codec": _text(),
+    "media.crf": _whole(0, 51),
+    "media.preset": _text(choices=("ultrafast", "superfast", "veryfast", "faster", "fast",
+                                   "medium", "slow", "slower", "veryslow")),
+    "media.anchor_frame": _text(optional=True),
+    "plugins.disabled": _names,
+    "providers": _tables(1),
+    "pricing": _tables(2),
+}
+
+
+def _origin(key: str, source: str) -> str:
+    if source == "command line":
+        return "from --set"
+    if source == "environment":
+        return f"from {ENV_PREFIX}{key.upper().replace('.', '__')}"
+    return f"from {source}" if source != "default" else "the default"
+
+
+def _check_values(data: Mapping[str, Any], sources: Mapping[str, str]) -> list[str]:
+    """One line per setting that is unknown or of the wrong type or range, naming it and
+    the layer it came from."""
+    problems: list[str] = []
+    for section, value in data.items():
+        if section in ("providers", "pricing"):
+            expected = RULES[section](value)
+            if expected:
+                problems.append(f"{section}: expected {expected}, got {_shown(value)}")
+            continue
+        known = [k.split(".", 1)[1] for k in RULES if k.startswith(section + ".")]
+        if not isinstance(value, Mapping):
+            problems.append(f"{section}: expected a table of settings ({', '.join(known)}), "
+                            f"got {_shown(value)} ({_origin(section, sources.get(section, 'default'))})")
+            continue
+        for key, item in value.items():
+            dotted = f"{section}.{key}"
+            where = _origin(dotted, _source(sources, dotted))
+            rule = RULES.get(dotted)
+            if rule is None:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
+                problems.append(f"{dotted}: unknown setting ({hint}) ({where})")
+                continue
+            expected = rule(item)
+            if expected:
+                problems.append(f"{dotted}: expected {expected}, got {_shown(item)} ({where})")
+    return problems
+
+
+def _source(sources: Mapping[str, str], dotted: str) -> str:
+    if dotted in sources:
+        return sources[dotted]
+    prefix = dotted + "."
+    return next((v for k, v in sources.items() if k.startswith(prefix)), "default")
+
 
 SECRET_KEY = re.compile(r"(key|token|secret|password|passwd|credential|auth)", re.IGNORECASE)
 ENV_PREFIX = "MINISTUDIO__"
@@ -179,6 +332,10 @@ def load_settings(
     for key, raw in env.items():
         if key.startswith(ENV_PREFIX):
             dotted = key[len(ENV_PREFIX):].lower().replace("__", ".")
+            if not dotted or any(not part for part in dotted.split(".")):
+                problems.append(f"{key}: expected {ENV_PREFIX}SECTION__KEY, e.g. "
+                                f"{ENV_PREFIX}RENDER__CONCURRENCY")
+                continue
             _merge(env_layer, _nest(dotted, _parse_value(raw)), "", {})
     if env_layer:
         layers.append(("environment", env_layer))
@@ -188,13 +345,19 @@ def load_settings(
             problems.append(f"--set {item!r}: expected KEY=VALUE, e.g. render.concurrency=2")
             continue
         key, raw = item.split("=", 1)
-        _merge(cli_layer, _nest(key.strip(), _parse_value(raw.strip())), "", {})
+        key = key.strip()
+        if not key or any(not part for part in key.split(".")):
+            problems.append(f"--set {item!r}: expected KEY=VALUE with a dotted KEY, "
+                            "e.g. render.concurrency=2")
+            continue
+        _merge(cli_layer, _nest(key, _parse_value(raw.strip())), "", {})
     if cli_layer:
         layers.append(("command line", cli_layer))
 
     for source, layer in layers:
         problems += _check_sections(layer, source)
         _merge(data, {k: v for k, v in layer.items() if k in DEFAULTS}, source, sources)
+    problems += _check_values(data, sources)
     if problems:
         raise ConfigError("invalid settings", problems=problems)
     return Settings(data, sources, env)
