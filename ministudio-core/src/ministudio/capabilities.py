@@ -7,7 +7,9 @@ against a model (:mod:`ministudio.capcheck`) and estimate cost without calling t
 
 from __future__ import annotations
 
+import difflib
 import enum
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,10 +20,12 @@ __all__ = [
     "AuthSpec",
     "ClipModel",
     "Operation",
+    "PriceRule",
     "Pricing",
     "ProviderSpec",
     "ReferenceRole",
     "ScorerInfo",
+    "Setting",
     "SpeechModel",
     "Voice",
     "frame_size",
@@ -53,11 +57,38 @@ def _positive(_inst: object, attribute: attrs.Attribute[Any], value: Any) -> Non
 
 
 @attrs.frozen(kw_only=True)
+class PriceRule:
+    """A price for the requests that match every condition set here (``None`` = any).
+
+    ``resolution`` matches the request's resolution name (``"1080p"``); ``audio`` whether the
+    clip is generated with sound (``ClipRequest.generate_audio``). The prices set here replace
+    the base price's; those left ``None`` keep it.
+    """
+
+    resolution: str | None = None
+    audio: bool | None = None
+    per_second: Decimal | None = None
+    per_request: Decimal | None = None
+    per_million_chars: Decimal | None = None
+
+    def matches(self, *, resolution: str | None, audio: bool | None) -> bool:
+        return (self.resolution is None or (resolution or "").lower() == self.resolution.lower()) \
+            and (self.audio is None or audio is None or bool(audio) == self.audio)
+
+    @property
+    def specificity(self) -> int:
+        return (self.resolution is not None) + (self.audio is not None)
+
+
+@attrs.frozen(kw_only=True)
 class Pricing:
     """What a model costs, with where the number came from and when it was read.
 
     Set exactly what applies: ``per_second`` of output (video, audio), ``per_request``, or
-    ``per_million_chars`` of input text (speech). Users override prices in their settings
+    ``per_million_chars`` of input text (speech). When the price depends on the request
+    (Kling 720p and 1080p; Veo with or without audio), list ``rules``: the most specific
+    :class:`PriceRule` matching a request replaces the base price for it
+    (:meth:`for_request`, :meth:`estimate_request`). Users override prices in their settings
     (``[pricing.PROVIDER.MODEL]``) when a price changes before the plugin does.
     """
 
@@ -67,8 +98,10 @@ class Pricing:
     currency: str = "USD"
     as_of: date | None = None
     source: str = ""
+    rules: tuple[PriceRule, ...] = ()
 
     def estimate(self, *, seconds: float = 0.0, chars: int = 0, requests: int = 1) -> Decimal:
+        """Cost at the base price (rules are not applied; see :meth:`estimate_request`)."""
         total = Decimal(0)
         if self.per_second is not None:
             total += self.per_second * Decimal(str(round(seconds, 3)))
@@ -78,19 +111,49 @@ class Pricing:
             total += self.per_million_chars * Decimal(chars) / Decimal(1_000_000)
         return total
 
+    def for_request(self, *, resolution: str | None = None, audio: bool | None = None) -> Pricing:
+        """The price that applies to a request with this resolution and audio (rules folded in)."""
+        matching = [r for r in self.rules if r.matches(resolution=resolution, audio=audio)]
+        if not matching:
+            return attrs.evolve(self, rules=())
+        best = max(matching, key=lambda r: r.specificity)  # first of the most specific
+        prices = {k: getattr(best, k) for k in ("per_second", "per_request", "per_million_chars")
+                  if getattr(best, k) is not None}
+        return attrs.evolve(self, rules=(), **prices)
+
+    def estimate_request(self, request: Any) -> Decimal:
+        """Cost of one request: a ``ClipRequest`` (its duration, resolution and audio) or a
+        ``SpeechRequest`` (its characters; its seconds are not known before it is spoken)."""
+        if hasattr(request, "duration_s"):
+            price = self.for_request(resolution=getattr(request, "resolution", None),
+                                     audio=getattr(request, "generate_audio", None))
+            return price.estimate(seconds=float(request.duration_s))
+        return self.for_request().estimate(chars=len(getattr(request, "text", "") or ""))
+
 
 @attrs.frozen(kw_only=True)
 class AuthSpec:
     """Where a provider's credentials come from. Only names are declared, never values.
 
-    ``env_vars`` are read from the environment (and a project ``.env`` file); ``any_of``
-    means one of them is enough. ``optional`` providers also work without them (e.g.
-    Application Default Credentials found by the SDK).
+    ``env_vars`` are read from the environment (and a project ``.env`` file). Unless
+    ``optional`` is set, **every** listed variable is required: a Kling plugin that needs an
+    access key and a secret key lists both (``env_vars=("KLING_ACCESS_KEY",
+    "KLING_SECRET_KEY")``). ``optional=True`` means the provider also works without any of
+    them (e.g. Application Default Credentials found by the SDK); the variables are then
+    alternatives, and ``description`` says which one to set and where to read how
+    (``providers show`` prints it). Core only reports whether each variable is set; the
+    plugin reads them (``context.secret(...)``) and raises ``AuthenticationError``.
     """
 
     env_vars: tuple[str, ...] = ()
     description: str = ""
     optional: bool = False
+
+    def missing(self, env: Mapping[str, str]) -> tuple[str, ...]:
+        """The required variables not set in ``env`` (always ``()`` for an optional spec)."""
+        if self.optional:
+            return ()
+        return tuple(v for v in self.env_vars if not env.get(v))
 
 
 @attrs.frozen(kw_only=True)
@@ -178,6 +241,10 @@ class SpeechModel:
     word_timings: str = "native"
     instructions: bool = False
     max_chars: int | None = None
+    #: semitones the model can shift a voice, ``(low, high)``; ``None``: it cannot
+    pitch_range: tuple[float, float] | None = None
+    #: speed factors the model accepts (1.0 = normal)
+    rate_range: tuple[float, float] = (0.25, 4.0)
     sample_rate: int = 22050
     max_concurrency: int | None = attrs.field(default=None, validator=_positive)
     requests_per_minute: int | None = attrs.field(default=None, validator=_positive)
@@ -193,6 +260,47 @@ class ScorerInfo:
     kind: str
     threshold: float
     description: str = ""
+
+
+_SETTING_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+    "list": (list, tuple), "table": (dict, Mapping), "any": (object,),
+}
+_TYPE_WORDS = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
+               "list": "a list", "table": "a table", "any": "a value"}
+
+
+@attrs.frozen(kw_only=True)
+class Setting:
+    """One key a provider reads from its ``[providers.NAME]`` settings table.
+
+    ``type`` is one of ``str``, ``int``, ``float`` (ints accepted), ``bool``, ``list``,
+    ``table`` or ``any``. ``default`` is what the provider uses when the key is not set
+    (documentation: core passes only what the user set). ``choices``, when given, are the only
+    values accepted.
+    """
+
+    name: str
+    type: str = attrs.field(default="str")
+    default: Any = None
+    description: str = ""
+    choices: tuple[Any, ...] = ()
+
+    @type.validator
+    def _check_type(self, _attribute: object, value: str) -> None:
+        if value not in _SETTING_TYPES:
+            raise ValueError(f"setting {self.name!r}: type {value!r} is not one of "
+                             + ", ".join(_SETTING_TYPES))
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not acceptable for this setting, or ``None``."""
+        kinds = _SETTING_TYPES[self.type]
+        if not isinstance(value, kinds) or (self.type in ("int", "float")
+                                            and isinstance(value, bool)):
+            return f"expected {_TYPE_WORDS[self.type]}, got {value!r}"
+        if self.choices and value not in self.choices:
+            return f"{value!r} is not one of " + ", ".join(repr(c) for c in self.choices)
+        return None
 
 
 @attrs.frozen(kw_only=True)
@@ -215,6 +323,10 @@ class ProviderSpec:
     default_speech_model: str | None = None
     auth: AuthSpec = AuthSpec()
     docs_url: str | None = None
+    #: the keys of ``[providers.NAME]`` this provider reads; core checks the user's table
+    #: against them before any work (an unknown key or a wrong type is a located error).
+    #: ``None``: not declared, nothing is checked; ``()``: the provider takes no settings.
+    settings: tuple[Setting, ...] | None = None
     #: filled in by core: the plugin (entry point) name that registered this spec
     plugin: str | None = None
 
@@ -235,6 +347,24 @@ class ProviderSpec:
             raise ValueError(
                 f"provider {self.name!r} offers speech but declares no speech_models"
             )
+
+    def setting_problems(self, table: Mapping[str, Any]) -> list[str]:
+        """``key: why`` for every key of a ``[providers.NAME]`` table that this provider does
+        not declare or whose value it cannot take (``[]`` when ``settings`` is undeclared)."""
+        if self.settings is None:
+            return []
+        known = {s.name: s for s in self.settings}
+        out = []
+        for key, value in table.items():
+            decl = known.get(key)
+            if decl is None:
+                near = difflib.get_close_matches(key, list(known), n=1)
+                hint = f"did you mean '{near[0]}'? " if near else ""
+                names = ", ".join(sorted(known)) or "none"
+                out.append(f"{key}: not a setting of {self.name} ({hint}known: {names})")
+            elif (why := decl.problem(value)) is not None:
+                out.append(f"{key}: {why}")
+        return out
 
     def clip_model(self, model: str | None) -> ClipModel:
         """The named clip model, or the default one. Raises ``KeyError`` with the choices."""

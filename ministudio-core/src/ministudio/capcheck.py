@@ -17,6 +17,8 @@ __all__ = [
     "check_speech_request",
     "clip_violations",
     "speech_violations",
+    "text_violations",
+    "voice_violations",
 ]
 
 _EPS = 1e-6
@@ -119,29 +121,48 @@ def check_clip_request(request: ClipRequest, model: ClipModel) -> None:
         )
 
 
-def speech_violations(request: SpeechRequest, model: SpeechModel) -> list[str]:
-    out: list[str] = []
-    if not request.text.strip():
-        out.append("the text is empty")
+def voice_violations(request: SpeechRequest, model: SpeechModel) -> list[tuple[str, str]]:
+    """``(field, problem)`` for every way the request's *voice* (voice, language, rate, pitch,
+    instructions) exceeds what ``model`` declares; ``field`` is the voice setting at fault."""
+    out: list[tuple[str, str]] = []
     voice_ids = {v.id for v in model.voices}
     if request.voice is not None and voice_ids and request.voice not in voice_ids:
-        out.append(
-            f"voice {request.voice!r} not offered by {model.id} "
-            f"(voices: {', '.join(sorted(voice_ids))})"
-        )
+        out.append(("id", f"voice {request.voice!r} not offered by {model.id} "
+                          f"(voices: {', '.join(sorted(voice_ids))})"))
     if request.language is not None and model.languages and not any(
         request.language.lower() == lang.lower()
         or request.language.lower().split("-")[0] == lang.lower().split("-")[0]
         for lang in model.languages
     ):
-        out.append(f"language {request.language} not offered by {model.id}")
+        out.append(("language", f"language {request.language} not offered by {model.id}"))
     if request.instructions and not model.instructions:
-        out.append(f"{model.id} does not take delivery instructions")
+        out.append(("instructions", f"{model.id} does not take delivery instructions"))
+    low, high = model.rate_range
+    if not low - _EPS <= request.rate <= high + _EPS:
+        out.append(("rate", f"rate {request.rate:g} outside {model.id}'s range {low:g}–{high:g}"))
+    if request.pitch:
+        if model.pitch_range is None:
+            out.append(("pitch", f"{model.id} cannot shift pitch "
+                                 f"(asked {request.pitch:+g} semitones)"))
+        elif not model.pitch_range[0] - _EPS <= request.pitch <= model.pitch_range[1] + _EPS:
+            out.append(("pitch", f"pitch {request.pitch:+g} semitones outside {model.id}'s "
+                                 f"range {model.pitch_range[0]:+g}–{model.pitch_range[1]:+g}"))
+    return out
+
+
+def text_violations(request: SpeechRequest, model: SpeechModel) -> list[str]:
+    """Problems with the line's text itself (empty, too long)."""
+    out: list[str] = []
+    if not request.text.strip():
+        out.append("the text is empty")
     if model.max_chars is not None and len(request.text) > model.max_chars:
         out.append(f"text is {len(request.text)} characters, {model.id} takes at most {model.max_chars}")
-    if not 0.25 <= request.rate <= 4.0:
-        out.append(f"rate {request.rate} outside 0.25–4.0")
     return out
+
+
+def speech_violations(request: SpeechRequest, model: SpeechModel) -> list[str]:
+    """Every way ``request`` exceeds what ``model`` declares."""
+    return text_violations(request, model) + [v for _, v in voice_violations(request, model)]
 
 
 def check_speech_request(request: SpeechRequest, model: SpeechModel) -> None:

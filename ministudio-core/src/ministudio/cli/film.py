@@ -9,15 +9,13 @@ from typing import Any
 import click
 
 from ministudio.cli import AppState, emit_json
+from ministudio.cli.options import film_options
+from ministudio.cli.words import counted
 from ministudio.errors import ConfigError
 
 __all__ = ["init", "plan", "plan_to_json", "validate"]
 
 PLAN_FORMAT = "ministudio.plan/1"
-_outside = click.option(
-    "--allow-outside-refs", is_flag=True,
-    help="Allow reference images outside the film's folder.",
-)
 
 
 def _problems(state: AppState, film_path: Path, allow_outside_refs: bool) -> tuple[Any, list[str]]:
@@ -49,7 +47,7 @@ def _load_checked(state: AppState, film_path: Path, allow_outside_refs: bool) ->
 
 @click.command()
 @click.argument("film_path", metavar="FILM", type=click.Path(path_type=Path))
-@_outside
+@film_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def validate(state: AppState, film_path: Path, allow_outside_refs: bool, as_json: bool) -> None:
@@ -73,7 +71,7 @@ def validate(state: AppState, film_path: Path, allow_outside_refs: bool, as_json
         return
     film, _, _ = _load_checked(state, film_path, allow_outside_refs)
     n = sum(len(s.shots) for s in film.scenes)
-    click.echo(f"{film_path}: ok ({len(film.scenes)} scenes, {n} shots)")
+    click.echo(f"{film_path}: ok ({counted(len(film.scenes), 'scene')}, {counted(n, 'shot')})")
 
 
 def _rel(path: Path | None, root: Path) -> str | None:
@@ -136,7 +134,7 @@ def plan_to_json(plan: Any, root: Path) -> dict[str, Any]:
 
 @click.command()
 @click.argument("film_path", metavar="FILM", type=click.Path(path_type=Path, dir_okay=False))
-@_outside
+@film_options
 @click.option("--json", "as_json", is_flag=True, help="The stable plan document (docs/plan-json.md).")
 @click.option("--prompts/--no-prompts", default=True, show_default=True,
               help="Show each clip's compiled prompt.")
@@ -169,7 +167,7 @@ def plan(state: AppState, film_path: Path, allow_outside_refs: bool, as_json: bo
         if prompts:
             for text in r.prompt.splitlines():
                 out(f"  | {text}")
-    out(f"\n{len(result.shots)} clips, {result.duration_s:g}s, estimated "
+    out(f"\n{counted(len(result.shots), 'clip')}, {result.duration_s:g}s, estimated "
         f"{result.estimated_cost:.2f} {result.currency}")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from ministudio.cli.options import film_options
+
 __all__ = ["render"]
 
 
@@ -38,10 +40,11 @@ def _money(_ctx: click.Context, _param: click.Parameter, value: str | None) -> D
               help="Assemble even when shots fail, with a visible slate card in their place.")
 @click.option("--json", "as_json", is_flag=True,
               help="Stream progress events as JSON lines on stdout.")
+@film_options
 @click.pass_obj
 def render(state, film: Path, out: Path | None, provider: str | None, max_cost: Decimal | None,
            concurrency: int | None, dry_run: bool, force: tuple[str, ...], allow_gaps: bool,
-           as_json: bool) -> None:
+           as_json: bool, allow_outside_refs: bool) -> None:
     """Render FILM into a finished film, its subtitles, manifest, report and timeline."""
     from ministudio.engine import RenderFailedError
     from ministudio.engine import render as run
@@ -54,7 +57,8 @@ def render(state, film: Path, out: Path | None, provider: str | None, max_cost: 
     settings = state.settings(project)
     manager = state.manager(project)
     kwargs = dict(out=out, provider=provider, max_cost=max_cost, concurrency=concurrency,
-                  dry_run=dry_run, force=force, allow_gaps=allow_gaps, manager=manager,
+                  dry_run=dry_run, force=force, allow_gaps=allow_gaps,
+                  allow_outside_refs=allow_outside_refs, manager=manager,
                   settings=settings)
     try:
         if as_json:

@@ -24,7 +24,8 @@ from ministudio.capcheck import (
     clip_violations,
     duration_rule_note,
     duration_violation,
-    speech_violations,
+    text_violations,
+    voice_violations,
 )
 from ministudio.compile.prompt import compile_prompt, framing
 from ministudio.compile.state import ShotState, world_states
@@ -305,9 +306,8 @@ def _plan(
             lines = [attrs.evolve(sl, request=attrs.evolve(sl.request, instructions=None))
                      for sl in lines]
         if speech_model_caps is not None and collect:
-            for i, sl in enumerate(lines):
-                for v in speech_violations(sl.request, speech_model_caps):
-                    problems.append(f"{origin.locate(where)}: speech line {i + 1}: {v}")
+            problems += _speech_problems(film, where, lines, speech_provider, speech_model_caps,
+                                         problems)
 
         # continuity
         prev_clip = last_clip.get(state.previous or "") if state.previous else None
@@ -454,6 +454,40 @@ def _plan(
         estimated_cost=total, currency=currency or "USD", warnings=tuple(warnings),
     )
     return plan, problems
+
+
+def _speech_problems(film: Film, where: str, lines: list[SpeechLine], provider: str,
+                     model: Any, reported: list[str]) -> list[str]:
+    """Every speech line checked against the speech model's capabilities, each problem
+    located where it is written: the line for its text, the voice (``characters.X.voice``,
+    ``defaults.narrator``) for what the voice asks; a voice's problem is reported once."""
+    origin = film.origin
+    out: list[str] = []
+    dialogue_i = 0
+    for sl in lines:
+        if sl.kind == "narration":
+            line_at, voice_at, spec = f"{where}.narration", "defaults.narrator", film.defaults.narrator
+        else:
+            line_at = f"{where}.dialogue[{dialogue_i}]"
+            dialogue_i += 1
+            who = film.characters.get(sl.speaker or "")
+            voice_at, spec = f"characters.{sl.speaker}.voice", who.voice if who else None
+        for v in text_violations(sl.request, model):
+            out.append(f"{origin.locate(line_at)}: speech ({provider}/{model.id}): {v}")
+        for field, v in voice_violations(sl.request, model):
+            declared = spec is not None and getattr(spec, field, None) not in (None, "")
+            if field == "language" and not declared:
+                at = origin.locate("defaults.language") if film.defaults.language else None
+            elif field == "id" and not declared:
+                at = None  # from the settings' defaults.voice
+            else:
+                at = origin.locate(f"{voice_at}.{field}")
+            msg = (f"{at}: speech ({provider}/{model.id}): {v}" if at else
+                   f"{origin.locate(line_at)}: speech ({provider}/{model.id}): {v} "
+                   f"(from the settings' defaults.{'voice' if field == 'id' else field})")
+            if msg not in out and msg not in reported:
+                out.append(msg)
+    return out
 
 
 def _direction(film: Film, state: ShotState, fr: Any) -> dict[str, Any]:

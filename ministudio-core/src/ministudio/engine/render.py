@@ -124,6 +124,7 @@ async def render_async(
     dry_run: bool = False,
     force: Iterable[str] = (),
     allow_gaps: bool = False,
+    allow_outside_refs: bool = False,
     manager: Any = None,
     settings: Any = None,
     emit: Emit = null_emit,
@@ -132,7 +133,8 @@ async def render_async(
 ) -> RenderResult:
     """Render ``film`` into ``out`` (default: ``<film folder>/out/<film name>``).
 
-    ``force`` lists shot ids to generate again even when cached. Raises
+    ``force`` lists shot ids to generate again even when cached; ``allow_outside_refs``
+    accepts reference images outside the film's folder (as ``validate`` does). Raises
     :class:`~ministudio.engine.errors.RenderFailedError` naming every failed shot (unless
     ``allow_gaps``), :class:`~ministudio.engine.errors.BudgetExceededError` inside it when
     ``max_cost`` stops the render, :class:`~ministudio.engine.errors.RenderLockedError` when
@@ -150,7 +152,7 @@ async def render_async(
     settings = settings or load_settings(project_dir=project)
     if manager is None:
         manager = PluginManager(env=settings.env, disabled=settings.get("plugins.disabled") or ())
-    film_obj = load_film(film_path)
+    film_obj = load_film(film_path, allow_outside_refs=allow_outside_refs)
     if provider:
         from ministudio.capabilities import Operation
 
