@@ -43,7 +43,10 @@ def _link_or_copy(src: Path, dest: Path) -> Path:
 
 
 def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) -> Any:
-    """Assemble the film and write every sidecar; returns ``result`` with ``film``/``files``."""
+    """Assemble the film and write every sidecar; returns ``result`` with ``film``/``files``
+    and ``wall_s`` grown by the time spent here (assembly included)."""
+    import time
+
     from ministudio.capabilities import frame_size
     from ministudio.media import (
         AssemblySettings,
@@ -58,6 +61,7 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
     )
     from ministudio.requests import WordTiming
 
+    entered = time.monotonic()
     plan = result.plan
     out: Path = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -123,7 +127,8 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
     result = attrs.evolve(result, shots=shots_placed, film=film)
     files["timeline"] = write_timeline(result, out / f"{name}.otio")
     result = attrs.evolve(result, files={**files, "manifest": out / "manifest.json",
-                                         "report": out / "report.html"})
+                                         "report": out / "report.html"},
+                          wall_s=result.wall_s + time.monotonic() - entered)
     write_manifest(result, out / "manifest.json")
     write_report(result, out / "report.html")
     return result
