@@ -8,6 +8,7 @@ from ministudio.errors import (
     AuthenticationError,
     ContentRejectedError,
     JobFailedError,
+    JobPendingError,
     MediaError,
     PaymentRequiredError,
     ProviderUnavailableError,
@@ -171,13 +172,21 @@ def test_failed_operation_is_classified(fake, render, error, expected):
     assert info.value.job_id.endswith("/operations/op-1")
 
 
-def test_deadline_stops_polling(tmp_path, render):
+def test_deadline_stops_waiting_and_the_job_stays_open(tmp_path, render):
     fake = FakeVertex(tmp_path, polls=10_000)
-    with pytest.raises(JobFailedError, match="not done after") as info:
+    with pytest.raises(JobPendingError, match="still running") as info:
         render(fake, req(), settings={"poll_initial_s": 0.01, "poll_max_s": 0.01,
                                       "poll_deadline_s": 0.05})
-    assert "re-attach" in info.value.hint
+    assert info.value.retryable and not info.value.job_ended
+    assert info.value.job_id.endswith("/operations/op-1")
     assert len(fake.calls(":predictLongRunning")) == 1
+
+
+def test_failed_operation_ends_the_job(fake, render):
+    fake.final = {"error": {"code": 13, "message": "Internal error"}}
+    with pytest.raises(ProviderUnavailableError) as info:
+        render(fake, req())
+    assert info.value.retryable and info.value.job_ended  # a new job may succeed
 
 
 def test_garbage_video_is_media_error(fake, render):
@@ -185,7 +194,7 @@ def test_garbage_video_is_media_error(fake, render):
 
     fake.final = {"response": {"videos": [{"bytesBase64Encoded": base64.b64encode(b"nope").decode(),
                                            "mimeType": "video/mp4"}]}}
-    with pytest.raises(MediaError, match="not a playable video"):
+    with pytest.raises(MediaError, match="playable"):
         render(fake, req())
 
 

@@ -1,20 +1,16 @@
-"""The long-running Veo operation: submit (or re-attach), poll with backoff, classify failures.
+"""The long-running Veo operation's calls: submit, one poll, and error classification.
 
 Submission is the only paid step. Its failures are raised as the matching
-:mod:`ministudio.errors` class (429 -> RateLimitedError, so core may retry). Once an operation
-exists its name is handed to ``context.report_job`` before the first poll, and transient
-errors *while polling* are absorbed here (retried until the deadline) rather than raised as
-retryable, because a core retry would submit, and pay for, a second job.
+:mod:`ministudio.errors` class (429 -> RateLimitedError, so core may retry). The loop around
+these calls (report the job, poll with backoff, absorb transient poll errors, stop waiting
+before the deadline, fetch) is core's job kit, :mod:`ministudio.jobs`.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
-import attrs
 from ministudio.errors import (
     AuthenticationError,
     ContentRejectedError,
@@ -26,7 +22,7 @@ from ministudio.errors import (
 )
 from ministudio.httperrors import retry_after
 
-__all__ = ["PollPolicy", "classify_api_error", "classify_operation_error", "poll", "submit"]
+__all__ = ["classify_api_error", "classify_operation_error", "fetch_operation", "submit"]
 
 _SAFETY = re.compile(
     r"safety|usage guidelines|responsible ai|sensitive|prohibited|violat|celebrit|raiMedia",
@@ -36,25 +32,6 @@ _SAFETY = re.compile(
 _RPC_UNAVAILABLE = {1, 4, 10, 13, 14}  # cancelled, deadline, aborted, internal, unavailable
 _RPC_RESOURCE_EXHAUSTED = 8
 _RPC_PERMISSION = {7, 16}
-
-
-@attrs.frozen(kw_only=True)
-class PollPolicy:
-    """How to wait for an operation: first wait, growth factor, longest wait, overall deadline."""
-
-    initial_s: float = 5.0
-    factor: float = 1.5
-    max_s: float = 30.0
-    deadline_s: float = 1200.0
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> PollPolicy:
-        return cls(
-            initial_s=float(settings.get("poll_initial_s", 5.0)),
-            factor=float(settings.get("poll_factor", 1.5)),
-            max_s=float(settings.get("poll_max_s", 30.0)),
-            deadline_s=float(settings.get("poll_deadline_s", 1200.0)),
-        )
 
 
 def _retry_after(exc: Any) -> float | None:
@@ -134,43 +111,22 @@ def submit(client: Any, *, model: str, source: Any, config: Any) -> Any:
         raise
 
 
-def poll(
-    client: Any,
-    operation: Any,
-    *,
-    model: str,
-    policy: PollPolicy,
-    log: Any,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> Any:
-    """Fetch the operation until it is done or the deadline passes."""
-    from google.genai import errors
+def fetch_operation(client: Any, job_id: str, *, model: str) -> Any:
+    """One poll of the operation ``job_id``; API errors are raised classified (transient ones
+    are retryable, and core's job kit absorbs them while the job runs)."""
+    from google.genai import errors, types
 
-    start = clock()
-    wait = policy.initial_s
-    polls = 0
-    while not operation.done:
-        if clock() - start > policy.deadline_s:
+    try:
+        return client.operations.get(types.GenerateVideosOperation(name=job_id))
+    except errors.APIError as exc:
+        if int(getattr(exc, "code", 0) or 0) == 404:
             raise JobFailedError(
-                f"vertex/{model}: job {operation.name} not done after {policy.deadline_s:g}s",
-                provider="vertex", model=model, job_id=operation.name,
-                hint="it may still finish: run again to re-attach to it, or raise "
-                "[providers.vertex] poll_deadline_s",
-            )
-        sleep(wait)
-        wait = min(wait * policy.factor, policy.max_s)
-        polls += 1
-        try:
-            operation = client.operations.get(operation)
-        except errors.APIError as exc:
-            err = classify_api_error(exc, model=model, job_id=operation.name)
-            if not err.retryable:
-                raise err from exc
-            log.warning("vertex.poll_retry", job=operation.name, error=type(err).__name__)
-        except Exception as exc:
-            if not _is_transport(exc):
-                raise
-            log.warning("vertex.poll_retry", job=operation.name, error=type(exc).__name__)
-    log.info("vertex.done", job=operation.name, polls=polls, seconds=round(clock() - start, 1))
-    return operation
+                f"vertex/{model}: job {job_id} is unknown or expired", provider="vertex",
+                model=model, job_id=job_id) from exc
+        raise classify_api_error(exc, model=model, job_id=job_id) from exc
+    except Exception as exc:
+        if _is_transport(exc):
+            raise ProviderUnavailableError(
+                f"vertex/{model}: network error while polling: {type(exc).__name__}",
+                provider="vertex", model=model, job_id=job_id) from exc
+        raise

@@ -2,8 +2,9 @@
 
 GCS objects are downloaded through the Cloud Storage JSON API with the same credentials
 (and, in tests, the same injected transport) as the Vertex calls. Transient download errors
-are retried here; a download that still fails raises :class:`JobFailedError` naming the
-``gs://`` URI, so the paid video is never silently lost.
+are retried here; a download that still fails raises a retryable
+:class:`ProviderUnavailableError` naming the ``gs://`` URI: the job is finished and paid, so
+core re-attaches and fetches it again rather than submitting a new one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from typing import Any
 from urllib.parse import quote
 
 import attrs
-from ministudio.errors import AuthenticationError, JobFailedError, MediaError
+from ministudio.errors import (
+    AuthenticationError,
+    JobFailedError,
+    MediaError,
+    ProviderUnavailableError,
+)
 
 __all__ = ["Probe", "download_gcs", "gcs_media_url", "probe", "save_videos"]
 
@@ -66,11 +72,12 @@ def download_gcs(
                 hint="the credentials need storage.objects.get on the output bucket",
             )
         if status and status != 429 and status < 500:
-            raise JobFailedError(f"vertex: cannot download {uri} (HTTP {status})", provider="vertex")
+            raise ProviderUnavailableError(f"vertex: cannot download {uri} (HTTP {status})",
+                                           provider="vertex")
         last = last or f"HTTP {status}"
         if attempt + 1 < attempts:
             time.sleep(backoff_s * (2**attempt))
-    raise JobFailedError(
+    raise ProviderUnavailableError(
         f"vertex: the video was rendered but its download failed ({last}): {uri}",
         provider="vertex", hint="fetch it with `gcloud storage cp`, or run again to re-attach",
     )

@@ -2,8 +2,9 @@
 
 Registration is cheap (no SDK import). ``generate_clip`` checks the Veo-specific rules,
 submits one long-running ``predictLongRunning`` job through google-genai (Vertex mode),
-reports the operation name to the engine's ledger before polling, re-attaches to
-``context.resume_job_id`` when a crashed render left one, and downloads the result.
+and runs it on core's job kit (:mod:`ministudio.jobs`): the operation name is reported to the
+engine's ledger before polling, ``context.resume_job_id`` is re-attached to (after a crash, a
+timeout, a transient error or a bad download), and the result is downloaded and measured.
 Settings (``[providers.vertex]``): ``project``, ``location``, ``models``, ``capabilities``,
 ``service_account_file``, ``access_token_env``, ``output_gcs_uri``, ``person_generation``,
 ``labels``, ``poll_initial_s``, ``poll_max_s``, ``poll_factor``, ``poll_deadline_s``,
@@ -20,7 +21,7 @@ from typing import Any
 import attrs
 from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
 from ministudio.context import CallContext
-from ministudio.errors import ContentRejectedError, JobFailedError, MinistudioError
+from ministudio.errors import ContentRejectedError, MinistudioError
 from ministudio.hookspecs import PLUGIN_API, hookimpl
 from ministudio.requests import ClipRequest, ClipResult
 
@@ -87,70 +88,65 @@ def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
 
 def _render(request: ClipRequest, context: CallContext, model: Any, target: Any, client: Any,
             log: Any) -> ClipResult:
+    """One Veo job on core's job kit: submit, poll, fetch; the kit owns the loop."""
+    from ministudio import jobs as kit
+
     from ministudio_vertex import auth, jobs, mapping, output
 
     settings = context.settings
+    seen: dict[str, Any] = {}
 
-    from google.genai import types
-
-    if context.resume_job_id:
-        operation = types.GenerateVideosOperation(name=context.resume_job_id)
-        log.info("vertex.reattach", job=operation.name)
-    else:
-        source, config = mapping.build_call(request, settings)
+    def submit(req: ClipRequest, ctx: CallContext) -> str:
+        source, config = mapping.build_call(req, settings)
         operation = jobs.submit(client, model=model.id, source=source, config=config)
-        if not operation.name:
-            raise JobFailedError(f"vertex/{model.id}: the API returned no operation name",
-                                 provider=PROVIDER, model=model.id)
-        context.report_job(operation.name)
         log.info("vertex.submitted", job=operation.name, credentials=target.source)
-    operation = jobs.poll(client, operation, model=model.id,
-                          policy=jobs.PollPolicy.from_settings(settings), log=log)
-    if operation.error:
-        raise jobs.classify_operation_error(operation.error, model=model.id, job_id=operation.name)
+        return str(operation.name or "")
 
-    response = operation.response or operation.result
-    videos = [g.video for g in (getattr(response, "generated_videos", None) or []) if g.video]
-    filtered = int(getattr(response, "rai_media_filtered_count", 0) or 0)
-    reasons = list(getattr(response, "rai_media_filtered_reasons", None) or [])
-    if not videos:
-        why = "; ".join(reasons) or "no reason given"
-        raise ContentRejectedError(
-            f"vertex/{model.id}: shot {request.shot_id or '?'}: Veo's safety filter removed "
-            f"{filtered or 'all'} video(s): {why}",
-            provider=PROVIDER, model=model.id, job_id=operation.name,
-            hint="rephrase the prompt or change the reference images; the filtered job "
-            "is normally not billed",
+    def status(job_id: str, req: ClipRequest, ctx: CallContext) -> kit.JobStatus:
+        operation = jobs.fetch_operation(client, job_id, model=model.id)
+        if not operation.done:
+            return kit.JobStatus(state=kit.JobState.RUNNING)
+        if operation.error:
+            return kit.JobStatus(state=kit.JobState.FAILED, error=jobs.classify_operation_error(
+                operation.error, model=model.id, job_id=job_id))
+        response = operation.response or operation.result
+        videos = [g.video for g in (getattr(response, "generated_videos", None) or []) if g.video]
+        filtered = int(getattr(response, "rai_media_filtered_count", 0) or 0)
+        reasons = list(getattr(response, "rai_media_filtered_reasons", None) or [])
+        if not videos:
+            why = "; ".join(reasons) or "no reason given"
+            return kit.JobStatus(state=kit.JobState.FAILED, error=ContentRejectedError(
+                f"vertex/{model.id}: shot {req.shot_id or '?'}: Veo's safety filter removed "
+                f"{filtered or 'all'} video(s): {why}",
+                provider=PROVIDER, model=model.id, job_id=job_id,
+                hint="rephrase the prompt or change the reference images; the filtered job "
+                "is normally not billed",
+            ))
+        if filtered:
+            log.warning("vertex.partly_filtered", filtered=filtered, reasons=reasons)
+        seen.update(filtered=filtered, reasons=reasons)
+        return kit.JobStatus(state=kit.JobState.SUCCEEDED, outputs=videos)
+
+    def fetch(job_id: str, done: kit.JobStatus, req: ClipRequest, ctx: CallContext) -> list[Path]:
+        stem = "vertex-" + job_id.rsplit("/", 1)[-1][:36]
+        paths, uris = output.save_videos(
+            list(done.outputs), Path(ctx.workdir), stem,
+            token=lambda: auth.bearer_token(target.credentials),
+            transport=ctx.transport, timeout_s=ctx.timeout_s,
         )
-    if filtered:
-        log.warning("vertex.partly_filtered", filtered=filtered, reasons=reasons)
+        seen["uris"] = uris
+        return paths
 
-    stem = "vertex-" + operation.name.rsplit("/", 1)[-1][:36]
-    paths, uris = output.save_videos(
-        videos, Path(context.workdir), stem,
-        token=lambda: auth.bearer_token(target.credentials),
-        transport=context.transport, timeout_s=context.timeout_s,
-    )
-    info = output.probe(paths[0])
-    return ClipResult(
-        path=paths[0],
-        provider=PROVIDER,
-        model=model.id,
-        duration_s=info.duration_s,
-        width=info.width,
-        height=info.height,
-        fps=info.fps,
-        has_audio=info.has_audio,
-        seed=request.seed,
-        job_id=operation.name,
-        alternates=tuple(paths[1:]),
-        metadata={
-            "operation": operation.name,
-            "location": target.location,
-            "gcs_uris": uris,
-            "rai_filtered_count": filtered,
-            "rai_filtered_reasons": reasons,
-            "requested": attrs.asdict(request, recurse=False, filter=lambda a, v: a.name in (
-                "duration_s", "aspect_ratio", "resolution", "generate_audio", "candidates")),
-        },
-    )
+    policy = kit.JobPolicy.from_settings(settings, poll_initial_s=5.0, poll_max_s=30.0,
+                                         deadline_s=1200.0)
+    result = kit.run_clip_job_sync(request, context, submit=submit, status=status, fetch=fetch,
+                                   policy=policy)
+    return attrs.evolve(result, metadata={
+        "operation": result.job_id,
+        "location": target.location,
+        "gcs_uris": seen.get("uris", []),
+        "rai_filtered_count": seen.get("filtered", 0),
+        "rai_filtered_reasons": seen.get("reasons", []),
+        "requested": attrs.asdict(request, recurse=False, filter=lambda a, v: a.name in (
+            "duration_s", "aspect_ratio", "resolution", "generate_audio", "candidates")),
+    })

@@ -27,7 +27,8 @@ PROJECT = "demo-project"
 LOCATION = "us-central1"
 HOST = f"https://{LOCATION}-aiplatform.googleapis.com"
 ENV = {"VERTEX_ACCESS_TOKEN": TOKEN}
-SETTINGS = {"project": PROJECT, "location": LOCATION, "poll_initial_s": 0.0, "poll_max_s": 0.0}
+SETTINGS = {"project": PROJECT, "location": LOCATION, "poll_initial_s": 0.0, "poll_max_s": 0.0,
+            "fetch_backoff_s": 0.0}
 
 _CLIPS: dict[tuple[int, str], bytes] = {}
 
