@@ -91,13 +91,16 @@ def test_copy_concat_32_shots_av_sync(shot_clips: list[Path], tmp_path: Path) ->
     check_shot_audio(out, clips[-8:], [24.0 + i for i in range(8)])
 
 
-def test_reencode_normalises_sizes_and_rates(shot_clips: list[Path], tmp_path: Path) -> None:
+def test_odd_clip_is_normalised_alone(shot_clips: list[Path], tmp_path: Path) -> None:
     odd = write_color_clip(tmp_path / "shot5.mp4", duration_s=1.0, width=128, height=128,
                            fps=30, color=(30, 160, 170), audio_hz=220 + 110 * 5)
     clips = [shot_clips[0], odd, shot_clips[2]]
     out = tmp_path / "mixed.mp4"
     result = assemble([AssemblyShot(clip=c) for c in clips], out, SETTINGS)
-    assert result.mode == "reencode" and "size 128x128" in result.reason
+    # the odd clip is re-encoded alone; the others are stream-copied
+    assert result.mode == "copy" and "1 of 3 clips normalised" in result.reason
+    assert "size 128x128" in result.reason
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mixed.mp4", "shot5.mp4"]
     info = validate_clip(out)
     assert (info.width, info.height, info.fps) == (160, 96, 24)
     assert info.frames == 72 and info.video_duration_s == pytest.approx(3.0)
@@ -211,3 +214,117 @@ def test_existing_film_survives_a_failed_assembly(shot_clips: list[Path], tmp_pa
                  out, SETTINGS)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "speech.wav"]
+
+
+# -- per-clip normalisation and in-band parameter sets ----------------------------------------
+
+
+def reencode(src: Path, dest: Path, *, pix_fmt: str = "yuv420p", fps: int = FPS,
+             options: dict[str, str] | None = None) -> Path:
+    """Re-encode ``src`` (video and audio) with other encoder settings, as another provider
+    would deliver the same picture."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dest), "w") as out:
+        v = out.add_stream("libx264", rate=fps)
+        v.width, v.height, v.pix_fmt = SETTINGS.width, SETTINGS.height, pix_fmt
+        v.time_base = Fraction(1, fps)
+        v.options = options or {"preset": "ultrafast"}
+        a = out.add_stream("aac", rate=RATE)
+        a.layout = "mono"
+        frames = [f for f in inp.decode(video=0)]
+        n = round(len(frames) * fps / FPS)
+        for i in range(n):
+            f = frames[min(len(frames) - 1, i * FPS // fps)].reformat(format=pix_fmt)
+            f.pts, f.time_base = i, Fraction(1, fps)
+            out.mux(v.encode(f))
+        out.mux(v.encode(None))
+        inp.seek(0)
+        for f in inp.decode(audio=0):
+            f.pts = None
+            out.mux(a.encode(f))
+        out.mux(a.encode(None))
+    return dest
+
+
+def video_packets(path: Path) -> list[bytes]:
+    import av
+
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(video=0) if p.size]
+
+
+def decoded_frames(path: Path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24").astype(np.int16) for f in c.decode(video=0)]
+
+
+def test_full_range_clip_is_normalised_alone_the_rest_copied(
+        shot_clips: list[Path], tmp_path: Path) -> None:
+    full = reencode(shot_clips[1], tmp_path / "shot1.mp4", pix_fmt="yuvj420p")
+    assert probe(full).pix_fmt == "yuvj420p"
+    clips = [shot_clips[0], full, shot_clips[2], shot_clips[3]]
+    result = assemble([AssemblyShot(clip=c) for c in clips], tmp_path / "film.mp4", SETTINGS)
+    assert result.mode == "copy", result.reason
+    assert "1 of 4 clips normalised" in result.reason and "yuvj420p" in result.reason
+    assert result.frames == 96 and abs(result.av_offset_s) < FRAME
+    assert probe(result.path).pix_fmt == "yuv420p"
+    # the conformant clips are stream-copied: their packets are in the film byte for byte
+    # (the first one after the normalised clip also carries the SPS/PPS in force again)
+    film = video_packets(result.path)
+    for k in (0, 2, 3):
+        ours, theirs = film[24 * k: 24 * (k + 1)], video_packets(clips[k])
+        assert ours[1:] == theirs[1:]
+        assert ours[0] == theirs[0] if k != 2 else (
+            ours[0].endswith(theirs[0]) and ours[0] != theirs[0])
+    # the normalised clip shows the same picture (full range converted, not washed out)
+    frames = decoded_frames(result.path)
+    assert len(frames) == 96
+    source = decoded_frames(full)
+    for i in (0, 12, 23):  # same colours (a range mix-up shifts them by ~10 levels)
+        ours, theirs = frames[24 + i], source[i]
+        assert np.abs(ours.mean(axis=(0, 1)) - theirs.mean(axis=(0, 1))).max() < 1.5
+        assert np.abs(ours - theirs).mean() < 6  # noise texture, re-encoded once
+    for k in (0, 2, 3):
+        assert np.array_equal(frames[24 * k + 5], decoded_frames(clips[k])[5])
+    check_shot_audio(result.path, [shot_clips[i] for i in range(4)], [0.0, 1.0, 2.0, 3.0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4", "shot1.mp4"]
+
+
+def test_clips_from_other_encoders_are_copied_with_their_parameter_sets(
+        shot_clips: list[Path], tmp_path: Path) -> None:
+    # no B-frames (ultrafast) first, then B-frame clips: the DTS of a B-frame clip starts
+    # before its first picture, so the cut must keep decode order monotonic
+    plain = reencode(shot_clips[0], tmp_path / "shot0.mp4", options={"preset": "ultrafast"})
+    heavy = reencode(shot_clips[2], tmp_path / "shot2.mp4",
+                     options={"preset": "medium", "bf": "3", "refs": "4"})
+    clips = [plain, shot_clips[1], heavy, shot_clips[3], plain]
+    configs = {probe(c).video_config for c in clips}
+    assert len(configs) == 3
+    result = assemble([AssemblyShot(clip=c) for c in clips], tmp_path / "film.mp4", SETTINGS)
+    assert result.mode == "copy" and "normalised" not in result.reason, result.reason
+    assert result.frames == 120 and abs(result.av_offset_s) < FRAME
+    # every frame decodes to exactly what the clip alone decodes to (the decoder switched
+    # parameter sets at each cut)
+    frames = decoded_frames(result.path)
+    assert len(frames) == 120
+    for k, clip in enumerate(clips):
+        alone = decoded_frames(clip)
+        assert all(np.array_equal(frames[24 * k + i], alone[i]) for i in range(24)), k
+    check_shot_audio(result.path, clips, [0.0, 1.0, 2.0, 3.0, 4.0])
+    import av
+
+    with av.open(str(result.path)) as c:
+        dts = [p.dts for p in c.demux(video=0) if p.size]
+    assert all(b > a for a, b in zip(dts, dts[1:], strict=False))
+
+
+def test_every_clip_odd_means_one_reencode(shot_clips: list[Path], tmp_path: Path) -> None:
+    clips = [reencode(c, tmp_path / f"shot{i}.mp4", fps=25) for i, c in enumerate(shot_clips[:3])]
+    result = assemble([AssemblyShot(clip=c) for c in clips], tmp_path / "film.mp4", SETTINGS)
+    assert result.mode == "reencode" and "25 fps" in result.reason
+    assert result.frames == 72 and abs(result.av_offset_s) < FRAME

@@ -1,18 +1,23 @@
-"""Assembling shots into a film: video stream copy (or one normalising re-encode), one
+"""Assembling shots into a film: video stream copy (odd clips normalised alone), one
 continuous mixed AAC track, transitions, and subtitles, written atomically.
 
 Timeline
     Shot ``k`` starts at ``S_k``; with cuts ``S_k = S_{k-1} + D_{k-1}``; a crossfade into
-    shot ``k`` overlaps it with the end of shot ``k-1`` by ``transition_s`` (whole frames).
+    shot ``k`` overlaps it with the end of shot ``k-1`` by ``transition_s`` (whole frames);
+    a ``fade`` (through black) takes the same overlap: its first half darkens shot ``k-1``
+    to black, its second brings shot ``k`` up from black.
     Audio positions are derived from the same numbers in samples
     (``round(S_k * rate)``), so audio and video can never drift apart.
 
 Video
-    *copy*: every clip has the film's codec, size, frame rate, pixel format and the same
-    decoder configuration (SPS/PPS): packets are remuxed with shifted timestamps, nothing is
-    decoded. *re-encode*: anything else (different sizes or codecs, crossfades, burn-in):
-    frames are decoded one at a time, resampled to the film's frame rate, scaled (and
-    letterboxed) to its size, and encoded once with ``settings.codec``/``crf``/``preset``.
+    *copy*: a clip with the film's codec, size, frame rate and pixel format is remuxed with
+    shifted timestamps, nothing decoded; one from other encoder settings (B-frames, profile,
+    another encoder) carries its SPS/PPS in-band at its first packet. A clip that differs
+    (size, rate, codec, a full-range ``yuvj420p`` one) is re-encoded *alone* to the film's
+    parameters on a worker thread while the others are copied. *re-encode*: crossfades,
+    burn-in, or no clip to copy: frames are decoded one at a time, resampled to the film's
+    frame rate, scaled (and letterboxed) to its size, and encoded once with
+    ``settings.codec``/``crf``/``preset``.
 
 Audio
     Never stream-copied: each clip's own AAC track starts with 1024 priming samples, so
@@ -57,7 +62,7 @@ log = structlog.get_logger(__name__)
 
 _CODEC_FAMILY = {"libx264": "h264", "h264": "h264", "libx265": "hevc", "hevc": "hevc",
                  "libvpx-vp9": "vp9", "libsvtav1": "av1", "libaom-av1": "av1", "mpeg4": "mpeg4"}
-_TRANSITIONS = ("cut", "crossfade")
+_TRANSITIONS = ("cut", "crossfade", "fade")
 
 
 def _path(v: str | Path) -> Path:
@@ -125,7 +130,8 @@ class ShotPlacement:
 
 @attrs.frozen(kw_only=True)
 class AssemblyResult:
-    """What :func:`assemble` wrote. ``mode`` is ``copy`` or ``reencode`` (``reason`` says why)."""
+    """What :func:`assemble` wrote. ``mode`` is ``copy`` (clips normalised alone are named in
+    ``reason``) or ``reencode`` (``reason`` says why)."""
 
     path: Path
     mode: str
@@ -144,33 +150,106 @@ class AssemblyResult:
 # -- planning ------------------------------------------------------------------------------
 
 
-def _copy_blockers(infos: Sequence[MediaInfo], shots: Sequence[AssemblyShot],
-                   s: AssemblySettings) -> list[str]:
+def _film_blockers(shots: Sequence[AssemblyShot], s: AssemblySettings) -> list[str]:
+    """Reasons to re-encode the whole film (every frame passes through the encoder)."""
     why: list[str] = []
     if s.force_reencode:
         why.append("re-encode forced")
     if s.burn_in and s.subtitles:
         why.append("burn-in subtitles")
-    if any(sh.transition == "crossfade" for sh in shots[1:]):
-        why.append("crossfade transition")
-    family = _CODEC_FAMILY.get(s.codec, s.codec)
-    first = infos[0]
-    for info in infos:
-        name = info.path.name
-        if info.video_codec != family:
-            why.append(f"{name}: codec {info.video_codec} (film: {family})")
-        elif (info.width, info.height) != (s.width, s.height):
-            why.append(f"{name}: size {info.width}x{info.height} (film: {s.width}x{s.height})")
-        elif info.fps_fraction != s.fps:
-            why.append(f"{name}: {info.fps:g} fps (film: {s.fps})")
-        elif info.pix_fmt != s.pix_fmt:
-            why.append(f"{name}: pixel format {info.pix_fmt}")
-        elif (info.video_config, info.video_time_base) != (first.video_config,
-                                                          first.video_time_base):
-            why.append(f"{name}: different encoder parameters")
-        if why and len(why) > 3:
-            break
+    for kind in sorted({sh.transition for sh in shots[1:]} - {"cut"}):
+        why.append(f"{kind} transition")
     return why
+
+
+def _clip_mismatch(info: MediaInfo, s: AssemblySettings) -> str | None:
+    """Why this clip cannot be stream-copied into the film (it is then normalised alone)."""
+    family = _CODEC_FAMILY.get(s.codec, s.codec)
+    name = info.path.name
+    if info.video_codec != family:
+        return f"{name}: codec {info.video_codec} (film: {family})"
+    if (info.width, info.height) != (s.width, s.height):
+        return f"{name}: size {info.width}x{info.height} (film: {s.width}x{s.height})"
+    if info.fps_fraction != s.fps:
+        return f"{name}: {info.fps:g} fps (film: {s.fps})"
+    if info.pix_fmt != s.pix_fmt:
+        return f"{name}: pixel format {info.pix_fmt} (film: {s.pix_fmt})"
+    return None
+
+
+def _parameter_sets(path: Path) -> tuple[int, bytes] | None:
+    """An H.264 clip's NAL length size and its SPS/PPS as length-prefixed NAL units (read
+    from the avcC record), or ``None`` when the clip has no usable avcC."""
+    import av
+
+    with av.open(str(path)) as c:
+        data = bytes(c.streams.video[0].codec_context.extradata or b"")
+    return _split_avcc(data)
+
+
+def _split_avcc(data: bytes) -> tuple[int, bytes] | None:
+    if len(data) < 7 or data[0] != 1:
+        return None
+    size = (data[4] & 3) + 1
+    pos, nals = 5, []
+    try:
+        for count_mask in (0x1F, 0xFF):  # SPS count (5 bits), then PPS count
+            count = data[pos] & count_mask
+            pos += 1
+            for _ in range(count):
+                n = int.from_bytes(data[pos: pos + 2], "big")
+                nal = data[pos + 2: pos + 2 + n]
+                if len(nal) != n or not n:
+                    return None
+                nals.append(nal)
+                pos += 2 + n
+    except IndexError:
+        return None
+    return size, b"".join(len(nal).to_bytes(size, "big") + nal for nal in nals)
+
+
+@attrs.frozen
+class _Source:
+    """Where shot ``k``'s video comes from: the clip itself, or its normalised copy
+    (``pending`` until the worker has written it)."""
+
+    info: MediaInfo  # video as it will be muxed (a normalised clip: the predicted result)
+    normalise: str | None = None  # why the clip is re-encoded alone
+    pending: Any = None  # Future[Path] of the normalised file
+
+
+def _copy_sources(infos: Sequence[MediaInfo], s: AssemblySettings
+                  ) -> tuple[list[_Source], list[str]]:
+    """Which clips can be stream-copied as they are, and which must be normalised first.
+
+    A clip that matches the film's codec, size, frame rate and pixel format is copied even
+    when its encoder settings differ (B-frames, profile, another encoder): its parameter
+    sets (SPS/PPS) go in-band at its first packet, which every H.264 decoder follows.
+    Everything else is re-encoded alone to the film's parameters, never the whole film.
+    """
+    sources, reasons = [], []
+    template: MediaInfo | None = None
+    template_size: int | None = None
+    for info in infos:
+        why = _clip_mismatch(info, s)
+        if why is None and template is not None and (
+                (info.video_config, info.video_time_base) != (template.video_config,
+                                                              template.video_time_base)):
+            ps = _parameter_sets(info.path) if info.video_codec == "h264" else None
+            if ps is None or ps[0] != template_size:
+                why = f"{info.path.name}: encoder parameters cannot be carried in-band"
+        if why is None and template is None:
+            template = info
+            ps = _parameter_sets(info.path) if info.video_codec == "h264" else None
+            template_size = ps[0] if ps else None
+        if why is None:
+            sources.append(_Source(info=info))
+            continue
+        n = max(1, int(round((info.video_duration_s or info.duration_s) * s.fps)))
+        predicted = attrs.evolve(info, video_duration_s=n / s.fps, frames=n, video_start_s=0.0)
+        sources.append(_Source(info=predicted, normalise=why))
+        reasons.append(why)
+    return sources, reasons
 
 
 @attrs.frozen
@@ -197,7 +276,7 @@ def _plan(infos: Sequence[MediaInfo], shots: Sequence[AssemblyShot], s: Assembly
     for k in range(1, len(shots)):
         sh = shots[k]
         ov.append(min(int(round(sh.transition_s * s.fps)), n[k - 1] // 2, n[k] // 2)
-                  if sh.transition == "crossfade" else 0)
+                  if sh.transition != "cut" else 0)
     starts_f, f = [], 0
     for k in range(len(shots)):
         f -= ov[k]
@@ -316,7 +395,11 @@ def _fit(frame, s: AssemblySettings):  # type: ignore[no-untyped-def]
     w = max(2, int(round(frame.width * scale / 2)) * 2)
     h = max(2, int(round(frame.height * scale / 2)) * 2)
     if (w, h) == (s.width, s.height):
-        return frame.reformat(width=w, height=h, format=s.pix_fmt)
+        # a full-range (yuvj*/JPEG) source is converted to the film's range, not relabelled
+        full = s.pix_fmt.startswith("yuvj")
+        return frame.reformat(width=w, height=h, format=s.pix_fmt,
+                              src_color_range=frame.color_range or (2 if frame.format.name.startswith("yuvj") else 1),
+                              dst_color_range=2 if full else 1)
     rgb = frame.reformat(width=w, height=h, format="rgb24").to_ndarray()
     canvas = np.zeros((s.height, s.width, 3), np.uint8)
     y, x = (s.height - h) // 2, (s.width - w) // 2
@@ -381,6 +464,18 @@ def _blend(a, b, alpha: float):  # type: ignore[no-untyped-def]
     return av.VideoFrame.from_ndarray(out, format="rgb24")
 
 
+def _dip(a, b, alpha: float):  # type: ignore[no-untyped-def]
+    """Fade through black at ``alpha`` of the way through the overlap: the outgoing frame
+    ``a`` darkens to black over the first half, the incoming ``b`` rises from black over the
+    second; the two pictures are never on screen together."""
+    import av
+    import numpy as np
+
+    x = (a if alpha < 0.5 else b).to_ndarray(format="rgb24").astype(np.float32)
+    out = (x * abs(1.0 - 2.0 * alpha) + 0.5).astype(np.uint8)
+    return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+
 # -- muxing --------------------------------------------------------------------------------
 
 
@@ -439,14 +534,16 @@ def _clean_cues(cues: Sequence[Cue], total_s: float) -> list[Cue]:
 
 
 def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInfo],
-           s: AssemblySettings, copy: bool, speech_info: dict[Path, float]
-           ) -> tuple[_Plan, list[str]]:
+           s: AssemblySettings, sources: Sequence[_Source] | None,
+           speech_info: dict[Path, float]) -> tuple[_Plan, list[str]]:
+    """Write the film; ``sources`` (one per shot) means stream copy, ``None`` re-encode."""
     import av
     import numpy as np
 
     from ministudio.media.audio import ClipAudioReader, gain_to_lufs, read_audio
 
-    plan = _plan(infos, shots, s, copy)
+    copy = sources is not None
+    plan = _plan([src.info for src in sources] if sources is not None else infos, shots, s, copy)
     rate, ch = s.audio_rate, s.audio_channels
     total = int(round(plan.total_s * rate))
     a_start = [int(round(x * rate)) for x in plan.starts_s]
@@ -465,9 +562,11 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
     cues = _clean_cues(s.subtitles, plan.total_s)
     options = {"movflags": "+faststart"} if s.faststart else {}
     with av.open(str(output), "w", format="mp4", options=options) as out:
-        if copy:
-            with av.open(str(shots[0].clip)) as first:
+        if sources is not None:
+            template = next(src.info.path for src in sources if src.normalise is None)
+            with av.open(str(template)) as first:
                 vout = out.add_stream_from_template(first.streams.video[0])
+            remux = _Remuxer(out, vout, _split_avcc(bytes(vout.codec_context.extradata or b"")))
         else:
             vout = out.add_stream(s.codec, rate=s.fps)
             vout.width, vout.height, vout.pix_fmt = s.width, s.height, s.pix_fmt
@@ -510,9 +609,9 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
                 inter.add_audio(mixer.flush(flush_to))
                 # -- video of shot k; when copying, shot k-1's packets go now, so the audio of
                 # shot k is encoded on the worker while they are muxed
-                if copy:
+                if sources is not None:
                     if k:
-                        _remux(out, vout, shots[k - 1].clip, infos[k - 1], plan.starts_s[k - 1], inter)
+                        remux.clip(sources[k - 1], plan.starts_s[k - 1], inter)
                     continue
                 n, ov_in = plan.frames[k], plan.overlaps[k]
                 hold = plan.overlaps[k + 1] if k + 1 < len(shots) else 0
@@ -522,7 +621,8 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
                         held.append(frame)
                         continue
                     if i < ov_in:
-                        frame = _blend(tail[i], frame, (i + 1) / (ov_in + 1))
+                        mix = _dip if shot.transition == "fade" else _blend
+                        frame = mix(tail[i], frame, (i + 1) / (ov_in + 1))
                     t = frame_index / s.fps
                     if burn:
                         text = next((c.text for c in cues if c.start_s <= t < c.end_s), None)
@@ -535,8 +635,8 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
                     for pkt in vout.encode(frame):
                         inter.video(pkt, float(pkt.dts * pkt.time_base))
                 tail = held
-            if copy:
-                _remux(out, vout, shots[-1].clip, infos[-1], plan.starts_s[-1], inter)
+            if sources is not None:
+                remux.clip(sources[-1], plan.starts_s[-1], inter)
             else:
                 for pkt in vout.encode(None):
                     inter.video(pkt, float(pkt.dts * pkt.time_base))
@@ -547,29 +647,108 @@ def _write(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInf
     return plan, warnings
 
 
-def _remux(out, vout, clip: Path, info: MediaInfo, start_s: float,
-           inter: _Interleaver) -> None:  # type: ignore[no-untyped-def]
-    import av
+class _Remuxer:
+    """Stream-copies clips into the film's video stream one after another.
 
-    with av.open(str(clip)) as src:
-        stream = src.streams.video[0]
-        tb = stream.time_base
-        origin = stream.start_time or 0
-        offset = int(round(start_s / tb)) - origin
-        limit = int(round((start_s + (info.video_duration_s or 0)) / tb))
-        for pkt in src.demux(stream):
-            if pkt.dts is None or pkt.size == 0:
-                continue
-            pkt.pts += offset
-            pkt.dts += offset
-            if pkt.pts + (pkt.duration or 0) > limit + 1:
-                raise _CopyFailed(f"{clip.name}: packets run past the declared duration")
-            pkt.stream = vout
-            inter.video(pkt, float(pkt.dts * tb))
+    Timestamps are moved to the clip's start in the film (in the output time base); a clip
+    whose parameter sets differ from the ones in force gets its SPS/PPS in-band at its first
+    packet; decode timestamps are kept strictly increasing across a cut into a clip with
+    B-frames (its first DTS lies before its start) without touching presentation times.
+    """
+
+    def __init__(self, out, vout, template_ps: tuple[int, bytes] | None) -> None:  # type: ignore[no-untyped-def]
+        self.out, self.vout = out, vout
+        self.active = template_ps[1] if template_ps else None
+        self.last_dts: Fraction | None = None
+
+    def clip(self, source: _Source, start_s: float, inter: _Interleaver) -> None:
+        import av
+
+        path = source.pending.result() if source.pending is not None else source.info.path
+        info = source.info
+        with av.open(str(path)) as src:
+            stream = src.streams.video[0]
+            tb = stream.time_base
+            ps = _split_avcc(bytes(stream.codec_context.extradata or b""))
+            prefix = ps[1] if ps is not None and ps[1] != self.active else b""
+            if prefix:
+                self.active = ps[1]  # type: ignore[index]
+            origin = (stream.start_time or 0) * tb
+            offset = Fraction(start_s).limit_denominator(1 << 20) - origin
+            limit = Fraction(start_s + (info.video_duration_s or 0)).limit_denominator(1 << 20)
+            for pkt in src.demux(stream):
+                if pkt.dts is None or pkt.size == 0:
+                    continue
+                pts = pkt.pts * tb + offset
+                dts = pkt.dts * tb + offset
+                end = pts + (pkt.duration or 0) * tb
+                if end > limit + tb:
+                    raise _CopyFailed(f"{path.name}: packets run past the declared duration")
+                if self.last_dts is not None and dts <= self.last_dts:
+                    dts = self.last_dts + max(tb, self.vout.time_base or tb)
+                    if dts > pts:
+                        raise _CopyFailed(f"{path.name}: decode order cannot follow the cut")
+                self.last_dts = dts
+                if prefix:
+                    new = av.Packet(prefix + bytes(pkt))
+                    new.is_keyframe = pkt.is_keyframe
+                    new.duration = pkt.duration
+                    pkt, prefix = new, b""
+                pkt.time_base = tb
+                pkt.pts, pkt.dts = int(round(pts / tb)), int(round(dts / tb))
+                pkt.stream = self.vout
+                inter.video(pkt, float(dts))
+
+
+def _write_copy(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInfo],
+                s: AssemblySettings, sources: list[_Source], speech_info: dict[Path, float]
+                ) -> tuple[_Plan, list[str]]:
+    """Stream-copy the film; clips that must be normalised are re-encoded alone, in film
+    order, on one worker thread (the encoder is multi-threaded itself) while the clips
+    before them are being copied."""
+    import shutil
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not any(src.normalise for src in sources):
+        return _write(output, shots, infos, s, sources, speech_info)
+    work = Path(tempfile.mkdtemp(dir=output.parent, prefix=".normalise-"))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="normalise")
+    try:
+        sources = [attrs.evolve(src, pending=pool.submit(
+            _normalise, shots[k].clip, infos[k], src.info.frames, s, work / f"{k:05d}.mp4"))
+            if src.normalise else src for k, src in enumerate(sources)]
+        for k, src in enumerate(sources):
+            if src.normalise:
+                log.info("assemble.normalise", clip=str(shots[k].clip), reason=src.normalise)
+        return _write(output, shots, infos, s, sources, speech_info)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 class _CopyFailed(Exception):
     pass
+
+
+def _normalise(clip: Path, info: MediaInfo, frames: int, s: AssemblySettings,
+               dest: Path) -> Path:
+    """Re-encode one clip's video alone to the film's codec, size, rate and pixel format
+    (its sound is mixed from the original like every other shot's)."""
+    import av
+
+    with av.open(str(dest), "w", format="mp4") as out:
+        v = out.add_stream(s.codec, rate=s.fps)
+        v.width, v.height, v.pix_fmt = s.width, s.height, s.pix_fmt
+        v.time_base = Fraction(1, s.fps)
+        v.options = {"crf": str(s.crf), "preset": s.preset}
+        v.thread_type = "AUTO"
+        for i, frame in enumerate(_shot_frames(clip, info, frames, s)):
+            frame.pts, frame.time_base = i, Fraction(1, s.fps)
+            frame.pict_type = av.video.frame.PictureType.NONE
+            out.mux(v.encode(frame))
+        out.mux(v.encode(None))
+    return dest
 
 
 def assemble(shots: Sequence[AssemblyShot], output: str | Path,
@@ -595,20 +774,34 @@ def assemble(shots: Sequence[AssemblyShot], output: str | Path,
                 speech_info[sp.wav] = info.audio_duration_s or info.duration_s
             if sp.start_s < 0:
                 raise MediaError(f"{sp.wav}: speech cannot start before its shot ({sp.start_s}s)")
-    blockers = _copy_blockers(infos, shots, settings)
+    blockers = _film_blockers(shots, settings)
+    sources, odd = ([], []) if blockers else _copy_sources(infos, settings)
+    if not blockers and len(odd) == len(shots):
+        blockers = odd  # nothing to copy: one encoder for the film is cheaper
     mode = "reencode" if blockers else "copy"
-    reason = "; ".join(blockers) if blockers else "all clips share codec parameters"
+    if blockers:
+        reason = "; ".join(blockers[:4]) + (f" (+{len(blockers) - 4} more)" if len(blockers) > 4 else "")
+    elif odd:
+        reason = (f"stream copy; {len(odd)} of {len(shots)} clips normalised alone: "
+                  + "; ".join(odd[:4]) + (f" (+{len(odd) - 4} more)" if len(odd) > 4 else ""))
+    elif len({(i.video_config, i.video_time_base) for i in infos}) > 1:
+        reason = "stream copy; clips from different encoder settings carry their parameter sets"
+    else:
+        reason = "all clips share codec parameters"
     bound = log.bind(output=str(output), shots=len(shots))
     with atomic_output(output) as tmp:
         try:
-            plan, warnings = _write(tmp, shots, infos, settings, mode == "copy", speech_info)
+            if mode == "copy":
+                plan, warnings = _write_copy(tmp, shots, infos, settings, sources, speech_info)
+            else:
+                plan, warnings = _write(tmp, shots, infos, settings, None, speech_info)
         except (_CopyFailed, av.error.FFmpegError) as exc:
             if mode != "copy":
                 raise MediaError(f"assembly of {output.name} failed: {exc}") from exc
             bound.warning("assemble.copy_failed", reason=str(exc))
             mode, reason = "reencode", f"stream copy failed ({exc})"
             tmp.unlink(missing_ok=True)
-            plan, warnings = _write(tmp, shots, infos, settings, False, speech_info)
+            plan, warnings = _write(tmp, shots, infos, settings, None, speech_info)
         result_info = probe(tmp)
     video_d = result_info.video_duration_s or 0.0
     audio_d = result_info.audio_duration_s or 0.0
