@@ -3,7 +3,10 @@
 ``<title>.mp4`` (with a soft subtitle track), ``<title>.srt`` / ``.vtt``, ``contact-sheet.png``,
 ``clips/`` and ``audio/`` (the shots and speech lines, for editors), ``<title>.otio`` (an
 OpenTimelineIO timeline referencing them), ``manifest.json`` (see ``docs/manifest.md``) and a
-self-contained ``report.html``. Every file is written atomically.
+self-contained ``report.html``. Every file is written atomically (a temporary file, then a
+rename). ``clips/`` and ``audio/`` hold copies (or copy-on-write reflinks) of the store's
+files, checked against their hashes, never hard links: editing them cannot change the store.
+Nothing is assembled from stored media whose bytes no longer match their hash.
 """
 
 from __future__ import annotations
@@ -31,14 +34,49 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "film"
 
 
-def _link_or_copy(src: Path, dest: Path) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        dest.unlink()
+#: Linux ``FICLONE`` ioctl: share the blocks copy-on-write (btrfs, XFS, bcachefs...)
+_FICLONE = 0x40049409
+
+
+def _clone_or_copy(src: Path, dest: Path) -> None:
+    """``dest`` gets ``src``'s bytes as a new file of its own: a reflink where the file system
+    can share blocks copy-on-write, else a byte copy. Never a hard link."""
     try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copyfile(src, dest)
+        import fcntl
+
+        with open(src, "rb") as inp, open(dest, "wb") as out:
+            fcntl.ioctl(out.fileno(), _FICLONE, inp.fileno())
+        return
+    except (ImportError, OSError):
+        pass
+    shutil.copyfile(src, dest)
+
+
+def _stored(src: Path, media: str | None, what: str) -> None:
+    """Refuse to use a stored file whose bytes no longer hash to its store name."""
+    from ministudio.engine.store import matches_name
+    from ministudio.errors import MediaError
+
+    if media and not matches_name(src, media):
+        raise MediaError(
+            f"{what}: the stored file {media} is damaged (its bytes no longer match its hash)",
+            hint="run the render again: damaged media is treated as missing and regenerated",
+        )
+
+
+def _deliver(src: Path, dest: Path, media: str | None, what: str) -> Path:
+    """Publish a copy of ``src`` at ``dest`` atomically (temporary file, then rename). With
+    ``media`` (its store name) the copy is checked against the name, so the delivered file
+    always has the hash the manifest gives. Editing the copy can never change the store."""
+    from ministudio.engine.store import matches_name
+    from ministudio.errors import MediaError
+    from ministudio.media.atomic import atomic_output
+
+    with atomic_output(dest) as tmp:
+        _clone_or_copy(src, tmp)
+        if media and not matches_name(tmp, media):
+            raise MediaError(f"{what}: the stored file {media} is damaged",
+                             hint="run the render again: damaged media is regenerated")
     return dest
 
 
@@ -65,6 +103,12 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
     plan = result.plan
     out: Path = result.out_dir
     out.mkdir(parents=True, exist_ok=True)
+    # never assemble from damaged media: every stored clip and line must match its hash
+    for rep in result.shots:
+        if rep.outcome is not None:
+            _stored(rep.outcome.clip, rep.outcome.clip_media, f"shot {rep.id}")
+        for s in rep.speech:
+            _stored(s.wav, s.media, f"shot {rep.id} speech")
     name = slug(plan.title)
     width, height = frame_size(plan.aspect_ratio, plan.resolution)
     shots = []
@@ -107,11 +151,13 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
     if cues:
         files["srt"] = write_srt(cues, out / f"{name}.srt")
         files["vtt"] = write_vtt(cues, out / f"{name}.vtt")
-    # editor's media: the shots and the speech, linked from the store
+    # editor's media: the shots and the speech, copies (or reflinks) of the store's files
     for rep, clip in clips:
-        _link_or_copy(clip, out / "clips" / f"{slug(rep.id)}.mp4")
+        _deliver(clip, out / "clips" / f"{slug(rep.id)}.mp4",
+                 rep.outcome.clip_media if rep.outcome is not None else None, f"shot {rep.id}")
         for i, s in enumerate(rep.speech, 1):
-            _link_or_copy(s.wav, out / "audio" / f"{slug(rep.id)}-{i}.wav")
+            _deliver(s.wav, out / "audio" / f"{slug(rep.id)}-{i}.wav", s.media,
+                     f"shot {rep.id} speech")
     sheet_items = [(rep.outcome.anchor if rep.outcome and rep.outcome.anchor else clip, rep.id)
                    for rep, clip in clips]
     try:
@@ -151,14 +197,18 @@ def _assemble_unless_done(shots: list[Any], film: Path, assembly: Any, state: Pa
         records = json.loads(record_path.read_text())
     except (OSError, ValueError):
         records = {}
+    from ministudio.engine.store import content_digest
+
     done = records.get(str(film.resolve()))
     if (done and done.get("key") == key and film.is_file()
-            and film.stat().st_size == done.get("size") and len(done["starts"]) == len(shots)):
+            and film.stat().st_size == done.get("size") and len(done["starts"]) == len(shots)
+            and content_digest(film) == done.get("sha256")):  # by content, not only size
         return [float(x) for x in done["starts"]]
     assembled = assemble(shots, film, assembly)
     if len(assembled.shots) == len(starts):
         starts = [p.start_s for p in assembled.shots]
-    records[str(film.resolve())] = {"key": key, "size": film.stat().st_size, "starts": starts}
+    records[str(film.resolve())] = {"key": key, "size": film.stat().st_size,
+                                    "sha256": content_digest(film), "starts": starts}
     from ministudio.media import atomic_output
 
     with atomic_output(record_path) as tmp:
@@ -171,9 +221,9 @@ def _transition(value: Any) -> str:
 
 
 def _media_transition(value: Any) -> str:
-    """The film's cut/fade/dissolve as the assembler's cut/crossfade (a fade is rendered as a
-    crossfade: the assembler has no fade through black)."""
-    return "cut" if _transition(value) == "cut" else "crossfade"
+    """The film's cut/fade/dissolve as the assembler's cut/fade (through black)/crossfade."""
+    t = _transition(value)
+    return t if t in ("cut", "fade") else "crossfade"
 
 
 def _starts(reports: Any, clips: list[tuple[Any, Path]]) -> list[float]:
@@ -181,7 +231,7 @@ def _starts(reports: Any, clips: list[tuple[Any, Path]]) -> list[float]:
     for i, (rep, _clip) in enumerate(clips):
         sp = rep.plan
         overlap = (float(sp.transition_s or 0.0)
-                   if i and _media_transition(sp.transition) == "crossfade" else 0.0)
+                   if i and _media_transition(sp.transition) != "cut" else 0.0)
         t = max(0.0, t - overlap)
         starts.append(round(t, 3))
         dur = rep.outcome.duration_s if rep.outcome is not None else float(sp.duration_s)

@@ -30,6 +30,7 @@ from ministudio.engine.budget import Budget
 from ministudio.engine.errors import RenderFailedError, ShotError, ShotFailure
 from ministudio.engine.ledger import Ledger
 from ministudio.engine.lock import ProjectLock
+from ministudio.engine.outdir import OutFolder, check_out_dir
 from ministudio.engine.production import Production, ShotOutcome, SpeechOutcome, shoot_all
 from ministudio.engine.progress import Emit, null_emit
 from ministudio.engine.scheduler import BlockedError, Limits
@@ -149,6 +150,8 @@ async def render_async(
     t0 = time.monotonic()
     film_path = Path(film).resolve()
     project = film_path.parent
+    out_dir = Path(out) if out is not None else project / "out" / film_path.stem
+    check_out_dir(out_dir, project=project, create=False)  # a bad --out: refused before any work
     settings = settings or load_settings(project_dir=project)
     if manager is None:
         manager = PluginManager(env=settings.env, disabled=settings.get("plugins.disabled") or ())
@@ -162,7 +165,6 @@ async def render_async(
     if problems:
         raise ConfigError(f"{film_path.name} cannot be rendered", problems=problems)
     plan = plan_film(film_obj, manager, settings)
-    out_dir = Path(out) if out is not None else project / "out" / film_path.stem
     if max_cost is None and settings.get("render.max_cost") is not None:
         max_cost = settings.get("render.max_cost")
     if dry_run:
@@ -171,7 +173,9 @@ async def render_async(
                             currency=plan.currency, wall_s=time.monotonic() - t0)
 
     state = project / STATE_DIR
-    with ProjectLock(state):
+    # the project lock sweeps dead renders' work folders; the out folder's lock keeps other
+    # renders (of any project) out of --out and sweeps their half-written files
+    with ProjectLock(state), OutFolder(out_dir, project=project):
         ledger = Ledger(state / "ledger.sqlite")
         try:
             return await _produce(

@@ -3,8 +3,9 @@
 Public API (see ``docs/media.md``):
 
 Probing
-    :func:`probe` (headers) and :func:`validate_clip` (demux + first-frame decode; rejects
-    empty, truncated, non-video and wrong-length files with :class:`~ministudio.errors.MediaError`)
+    :func:`probe` (headers) and :func:`validate_clip` (decodes every frame and audio packet;
+    rejects empty, truncated, damaged, non-video and wrong-length files with
+    :class:`~ministudio.errors.MediaError`)
     return :class:`MediaInfo`.
 Stills and scores
     :func:`extract_anchor_frame` (last sharp frame, lossless PNG, cached by content hash),

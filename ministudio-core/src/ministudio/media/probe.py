@@ -1,15 +1,17 @@
 """Probing and validating media files (the ``ffprobe`` of MiniStudio, on PyAV).
 
-:func:`probe` reads container and stream headers; :func:`validate_clip` additionally demuxes
-every packet and decodes the first frame, so that empty, truncated, non-video and
-wrong-length files are rejected with a one-line :class:`~ministudio.errors.MediaError`
-before they can reach assembly.
+:func:`probe` reads container and stream headers; :func:`validate_clip` additionally decodes
+every video frame and audio packet, so that empty, truncated, non-video, wrong-length and
+damaged files (right size, valid header, broken in the middle) are rejected with a one-line
+:class:`~ministudio.errors.MediaError` before they are stored, cached or assembled.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 from pathlib import Path
 
 import attrs
@@ -166,21 +168,31 @@ def validate_clip(
     expected_duration_s: float | None = None,
     tolerance_s: float | None = None,
     require_audio: bool = False,
+    decode_all: bool = True,
+    on_video_frame: Callable[[Any], None] | None = None,
 ) -> MediaInfo:
     """Check that ``path`` is a complete, decodable video clip and return its :class:`MediaInfo`.
 
+    Every video frame and every audio packet is decoded (video with the decoder's own threads),
+    so a file damaged in the middle is refused even when its size and headers are right.
+    ``on_video_frame`` is called with every decoded video frame (in presentation order), so a
+    caller can keep what it needs from the same decode pass (the anchor frame, see
+    :func:`~ministudio.media.anchor.validate_and_anchor`).
+    ``decode_all=False`` demuxes every packet but decodes only up to the first video frame:
+    for files whose bytes were already fully checked (media from the content-addressed store,
+    verified by hash).
     Rejects (with :class:`MediaError`): missing or zero-byte files, text/HTML error pages,
     unreadable containers, files without a video stream, truncated files (fewer packets than
-    the index promises, or a read error while demuxing), a first frame that does not decode,
-    and a duration further than ``tolerance_s`` from ``expected_duration_s`` (default
-    tolerance: the larger of 0.5 s and 5 %).
+    the index promises, or a read error while demuxing), a packet the decoder refuses or a
+    frame it marks corrupt, fewer decoded frames than packets, and a duration further than
+    ``tolerance_s`` from ``expected_duration_s`` (default tolerance: the larger of 0.5 s and
+    5 %).
     """
     import av
 
     path = Path(path)
-    packets = keyframes = 0
-    end = 0
-    with _open(path) as container:  # one open for the headers and the packet walk
+    packets = keyframes = frames = 0
+    with _open(path) as container:  # one open for the headers and the decode
         info = _info(path, container)
         if not info.has_video or info.is_image:
             raise MediaError(f"{path}: has no video stream ({info.container})")
@@ -188,30 +200,43 @@ def validate_clip(
             raise MediaError(f"{path}: video stream has no frame size")
         if require_audio and not info.has_audio:
             raise MediaError(f"{path}: has no audio stream")
+        v = container.streams.video[0]
+        v.thread_type = "AUTO"
+        streams = [v, *container.streams.audio[:1]] if decode_all else [v]
+        pkt = None
+        first = not decode_all
         try:
-            v = container.streams.video[0]
-            v.thread_type = "AUTO"
-            decoded = False
-            for pkt in container.demux(v):
-                if pkt.size == 0 or pkt.dts is None and pkt.pts is None:
+            for pkt in container.demux(*streams):
+                is_video = pkt.stream.index == v.index
+                if is_video and pkt.size and (pkt.dts is not None or pkt.pts is not None):
+                    packets += 1
+                    keyframes += bool(pkt.is_keyframe)
+                if first:
+                    if frames == 0:
+                        frames += bool(pkt.decode())
+                        if packets > 64 and not frames:
+                            raise MediaError(
+                                f"{path}: video does not decode (no frame in 64 packets)")
                     continue
-                packets += 1
-                keyframes += bool(pkt.is_keyframe)
-                if pkt.pts is not None:
-                    end = max(end, pkt.pts + (pkt.duration or 0))
-                if not decoded:
-                    frames = v.decode(pkt)
-                    decoded = bool(frames) or packets > 64
-                    if packets > 64 and not frames:
-                        raise MediaError(f"{path}: video does not decode (no frame in 64 packets)")
+                for frame in pkt.decode():  # the empty packet at the end drains the decoder
+                    if frame.is_corrupt:
+                        raise MediaError(f"{path}: corrupt {pkt.stream.type} "
+                                         f"{_at(frame.pts, pkt.stream.time_base)}")
+                    frames += is_video
+                    if is_video and on_video_frame is not None:
+                        on_video_frame(frame)
         except av.error.FFmpegError as exc:
-            raise MediaError(f"{path}: truncated or corrupt video ({_reason(exc)})") from exc
+            where = (f"{pkt.stream.type} {_at(pkt.pts, pkt.stream.time_base)}"
+                     if pkt is not None else "stream")
+            raise MediaError(f"{path}: truncated or corrupt {where} ({_reason(exc)})") from exc
     if packets == 0:
         raise MediaError(f"{path}: video stream has no frames (truncated?)")
     if info.frames and packets < info.frames:
         raise MediaError(
             f"{path}: truncated: {packets} of {info.frames} video frames are present"
         )
+    if decode_all and frames < packets:
+        raise MediaError(f"{path}: corrupt video: only {frames} of {packets} frames decode")
     duration = info.video_duration_s or info.duration_s
     if expected_duration_s is not None:
         tol = tolerance_s if tolerance_s is not None else max(0.5, 0.05 * expected_duration_s)
@@ -221,3 +246,8 @@ def validate_clip(
                 f"(tolerance {tol:g}s)"
             )
     return attrs.evolve(info, frames=packets, keyframes=keyframes)
+
+
+def _at(pts: int | None, time_base: Fraction | None) -> str:
+    t = _seconds(pts, time_base)
+    return "data" if t is None else f"at {t:.2f}s"
