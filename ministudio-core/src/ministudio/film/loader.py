@@ -31,7 +31,14 @@ from ministudio.capabilities import frame_size
 from ministudio.converter import converter
 from ministudio.errors import ConfigError
 from ministudio.film import model as m
-from ministudio.film.bounds import MAX_DEPTH, MAX_FILE_BYTES, BoundedYamlLoader, bounded_copy, deep_line
+from ministudio.film.bounds import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    BoundedYamlLoader,
+    LimitError,
+    bounded_copy,
+    deep_line,
+)
 from ministudio.film.presets import CINEMATOGRAPHY_PRESETS, STYLE_PRESETS
 
 __all__ = ["SUFFIXES", "film_problems", "load_film", "parse_film_data", "read_film"]
@@ -368,9 +375,14 @@ def _yaml_lines(text: str, name: str) -> tuple[Any, dict[str, int], list[str]]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
         what = getattr(exc, "problem", None) or " ".join(str(exc).split())
-        raise ConfigError(
-            f"{name}: not valid YAML", problems=[f"{where}: {what}"]
-        ) from exc
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+            line = text.count("\n", 0, max(0, exc.position)) + 1
+            char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
+            where, what = f"{name}:{line}", f"the character U+{char:04X} is not allowed in YAML"
+        elif isinstance(exc, yaml.composer.ComposerError) and exc.context and exc.context_mark:
+            what = f"{exc.context.split(';')[0]} (first at line {exc.context_mark.line + 1})"
+        title = "beyond what a film file may hold" if isinstance(exc, LimitError) else "not valid YAML"
+        raise ConfigError(f"{name}: {title}", problems=[f"{where}: {what}"]) from exc
     finally:
         if loader is not None:
             loader.dispose()
