@@ -9,13 +9,14 @@ Probing
     return :class:`MediaInfo`.
 Stills and scores
     :func:`extract_anchor_frame` (last sharp frame, lossless PNG, cached by content hash),
+    :func:`validate_and_anchor` (validation and anchor frame from one decode pass),
     :func:`look_score` (colour/structure continuity, ``kind="look"``, not a face score),
     :func:`contact_sheet` (one labelled frame per shot, PNG), :func:`slate_clip` (a visible
     "missing shot" card).
 Assembly
     :func:`assemble` joins :class:`AssemblyShot` records into a film under
-    :class:`AssemblySettings` and returns an :class:`AssemblyResult`: video stream copy when
-    every clip shares codec parameters (else one normalising re-encode), one continuous AAC
+    :class:`AssemblySettings` and returns an :class:`AssemblyResult`: video stream copy (a
+    clip that differs from the film's parameters is re-encoded alone), one continuous AAC
     track (no per-clip priming, so no drift) mixing each shot's own sound under narration
     and dialogue with ducking and loudness normalisation, cut or crossfade transitions, a soft
     ``mov_text`` subtitle track and optional burn-in; memory is flat in the number of shots.
@@ -29,7 +30,7 @@ Heavy imports (``av``, ``numpy``, ``PIL``) happen inside functions.
 
 from __future__ import annotations
 
-from ministudio.media.anchor import extract_anchor_frame
+from ministudio.media.anchor import extract_anchor_frame, validate_and_anchor
 from ministudio.media.assemble import (
     AssemblyResult,
     AssemblySettings,
@@ -59,6 +60,7 @@ __all__ = [
     "contact_sheet",
     "cues_from_words",
     "extract_anchor_frame",
+    "validate_and_anchor",
     "file_digest",
     "integrated_loudness",
     "look_score",

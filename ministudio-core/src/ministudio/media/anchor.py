@@ -6,21 +6,32 @@ last ``search_window_s`` seconds are skipped: every frame in the window is decod
 correct too) and scored by the variance of its luma Laplacian; the chosen frame is the latest
 one at least ``sharp_ratio`` times as sharp as the sharpest frame in the window. Results
 are cached by the clip's content hash, so asking twice costs one hash.
+
+:func:`validate_and_anchor` does validation and anchor in *one* decode pass: every frame is
+decoded once to validate the clip (:func:`~ministudio.media.probe.validate_clip`) and the
+frames of the last window are kept for the choice, so a continued shot's start frame exists
+as soon as the clip is known to be good. Full decodes run at most ``decode_slots()`` at a
+time in a process (each one already uses the decoder's threads), however many worker
+threads ask, which bounds their memory.
 """
 
 from __future__ import annotations
 
+import collections
 import json
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import structlog
 
 from ministudio.errors import MediaError
 from ministudio.media.atomic import atomic_output, write_text_atomic
-from ministudio.media.probe import file_digest, probe
+from ministudio.media.probe import MediaInfo, file_digest, probe, validate_clip
 from ministudio.requests import AnchorFrame
 
-__all__ = ["extract_anchor_frame", "laplacian_variance"]
+__all__ = ["decode_slots", "extract_anchor_frame", "laplacian_variance", "validate_and_anchor"]
 
 log = structlog.get_logger(__name__)
 
@@ -112,6 +123,12 @@ def extract_anchor_frame(
         raise MediaError(f"{clip}: no decodable frame near the end")
     if not window or window[-1][0] != last[0]:
         window.append((last[0], last[1], None))
+    return _save(clip, window, start, fps, sharp_ratio, png)
+
+
+def _save(clip: Path, window: list, start: float, fps: float, sharp_ratio: float,  # type: ignore[type-arg]
+          png: Path) -> AnchorFrame:
+    """Pick the latest sharp frame of ``window`` ((time, frame, _) in order) and write it."""
     scored = [(t, f, laplacian_variance(_luma(f))) for t, f, _ in window]
     best = max(s for _, _, s in scored)
     chosen = next(
@@ -129,7 +146,69 @@ def extract_anchor_frame(
         "sharpness": round(sharpness, 3),
         "method": METHOD,
     }
-    write_text_atomic(meta, json.dumps(record))
+    write_text_atomic(png.with_suffix(".json"), json.dumps(record))
     log.debug("anchor.extracted", clip=str(clip), time_s=record["time_s"], frame=index,
               skipped=len(scored) - 1 - scored.index(chosen))
     return AnchorFrame(path=png, **record)
+
+
+_SLOT_COUNT = max(1, (os.cpu_count() or 2) // 2)
+_SLOTS = threading.BoundedSemaphore(_SLOT_COUNT)
+
+
+def decode_slots() -> int:
+    """How many full-clip decodes :func:`validate_and_anchor` runs at once in this process
+    (half the CPUs, at least one: each decode already runs on the decoder's threads)."""
+    return _SLOT_COUNT
+
+
+def validate_and_anchor(
+    clip: str | Path,
+    output_dir: str | Path,
+    *,
+    expected_duration_s: float | None = None,
+    tolerance_s: float | None = None,
+    require_audio: bool = False,
+    search_window_s: float = 0.5,
+    sharp_ratio: float = 0.6,
+) -> tuple[MediaInfo, AnchorFrame]:
+    """Validate ``clip`` (every frame and audio packet decoded, as :func:`validate_clip`) and
+    save its anchor frame (as :func:`extract_anchor_frame` would choose it) from that same
+    decode pass. Returns ``(info, anchor)``; raises :class:`MediaError` for a bad clip and
+    writes nothing then. The PNG is ``output_dir/anchor-<clip stem>-<window tag>.png`` (give
+    each clip its own folder when stems can repeat); no content hash is computed (storing the
+    clip is the caller's, off the critical path)."""
+    clip = Path(clip)
+    output_dir = Path(output_dir)
+    keep: collections.deque[tuple[float, Any]] = collections.deque(maxlen=256)
+    clock: dict[str, Any] = {}
+
+    def on_frame(frame: Any) -> None:
+        if frame.pts is None:
+            return
+        if "tb" not in clock:
+            clock["tb"] = frame.time_base
+        t = float(frame.pts * clock["tb"])
+        if keep and t <= keep[-1][0]:
+            return
+        keep.append((t, frame))
+        # only the frames that can still fall into the final window are held
+        while len(keep) > 2 and keep[1][0] < t - search_window_s - 1e-6:
+            keep.popleft()
+
+    with _SLOTS:
+        info = validate_clip(clip, expected_duration_s=expected_duration_s,
+                             tolerance_s=tolerance_s, require_audio=require_audio,
+                             on_video_frame=on_frame)
+    if not keep:
+        raise MediaError(f"{clip}: no decodable frame near the end")
+    start = info.video_start_s
+    duration = info.video_duration_s or info.duration_s
+    edge = min(start + duration, keep[-1][0] + 1.0 / (info.fps or 24.0))
+    window = [(t, f, None) for t, f in keep if t >= edge - search_window_s - 1e-6]
+    if not window:
+        window = [(keep[-1][0], keep[-1][1], None)]
+    tag = f"w{int(round(search_window_s * 1000))}r{int(round(sharp_ratio * 100))}"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    png = output_dir / f"anchor-{clip.stem}-{tag}.png"
+    return info, _save(clip, window, start, info.fps or 24.0, sharp_ratio, png)

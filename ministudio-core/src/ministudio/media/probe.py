@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import attrs
 
