@@ -682,7 +682,9 @@ class _Remuxer:
                 pts = pkt.pts * tb + offset
                 dts = pkt.dts * tb + offset
                 end = pts + (pkt.duration or 0) * tb
-                if end > limit + tb:
+                # MP4 declares durations in milliseconds (the edit list): a clip may run up to
+                # 1 ms past its declared length without anything being wrong with it
+                if end > limit + _ROUNDING_S + tb:
                     raise _CopyFailed(f"{path.name}: packets run past the declared duration")
                 if self.last_dts is not None and dts <= self.last_dts:
                     dts = self.last_dts + max(tb, self.vout.time_base or tb)
@@ -729,6 +731,10 @@ def _write_copy(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[Med
 
 class _CopyFailed(Exception):
     pass
+
+
+#: how far a clip's packets may run past its declared duration (the container's rounding)
+_ROUNDING_S = Fraction(1, 1000)
 
 
 def _normalise(clip: Path, info: MediaInfo, frames: int, s: AssemblySettings,
@@ -798,7 +804,8 @@ def assemble(shots: Sequence[AssemblyShot], output: str | Path,
         except (_CopyFailed, av.error.FFmpegError) as exc:
             if mode != "copy":
                 raise MediaError(f"assembly of {output.name} failed: {exc}") from exc
-            bound.warning("assemble.copy_failed", reason=str(exc))
+            # not a warning: the film is re-encoded and comes out right; nothing to act on
+            bound.info("assemble.copy_failed", reason=str(exc))
             mode, reason = "reencode", f"stream copy failed ({exc})"
             tmp.unlink(missing_ok=True)
             plan, warnings = _write(tmp, shots, infos, settings, None, speech_info)
