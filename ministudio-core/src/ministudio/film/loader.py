@@ -321,6 +321,9 @@ def _walk(exc: BaseException, path: tuple[Any, ...], cls: Any) -> Iterator[_Prob
 
 
 def _drop(data: Any, path: tuple[Any, ...]) -> bool:
+    """Remove the value at ``path`` so structuring can go on. A bad item of a list of plain
+    values (reference paths, traits) removes the whole list, so that the indices of what is
+    kept still match the file; a bad item of a list of records stops recovery there."""
     node = data
     for part in path[:-1]:
         try:
@@ -330,6 +333,9 @@ def _drop(data: Any, path: tuple[Any, ...]) -> bool:
     if isinstance(node, dict) and path and path[-1] in node:
         del node[path[-1]]
         return True
+    if (isinstance(node, list) and len(path) > 1 and isinstance(path[-1], int)
+            and not any(isinstance(x, dict | list) for x in node)):
+        return _drop(data, path[:-1])
     return False
 
 
@@ -461,11 +467,9 @@ def _structure(data: Any, origin: m.Origin) -> tuple[m.Film | None, list[str]]:
 # -- meaning: ids, cross references, values, paths ----------------------------------------------
 
 
-def _resolve(raw: Path, where: str, origin: m.Origin, problems: list[str],
-             written: dict[str, str]) -> Path | None:
+def _resolve(raw: Path, where: str, origin: m.Origin, problems: list[str]) -> Path | None:
     """The absolute path of a reference, or None when it is refused (outside the folder,
     unresolvable). Nothing is opened; messages show the path as written."""
-    written[where] = str(raw)
     base = origin.base_dir.resolve()
     try:
         full = (base / raw.expanduser()).resolve() if not raw.is_absolute() else raw.resolve()
@@ -492,7 +496,7 @@ MAX_FRAME_SIDE = 8192
 def _check(film: m.Film) -> tuple[m.Film, list[str]]:
     o = film.origin
     problems: list[str] = []
-    written: dict[str, str] = {}
+    written: dict[str, tuple[str, str]] = {}
     unsound: list[str] = []
 
     def bad(path: str, message: str) -> None:
@@ -504,8 +508,15 @@ def _check(film: m.Film) -> tuple[m.Film, list[str]]:
             bad(path, f"id {value!r} must be letters, digits, '-' or '_' (no spaces or dots)")
 
     def refs(paths: tuple[Path, ...], where: str) -> tuple[Path, ...]:
-        full = (_resolve(p, f"{where}[{i}]", o, problems, written) for i, p in enumerate(paths))
-        return tuple(p for p in full if p is not None)
+        """The accepted references; ``written`` maps each kept one's data path to its place in
+        the file and its text as written."""
+        kept: list[Path] = []
+        for i, raw in enumerate(paths):
+            full = _resolve(raw, f"{where}[{i}]", o, problems)
+            if full is not None:
+                written[f"{where}[{len(kept)}]"] = (f"{where}[{i}]", str(raw))
+                kept.append(full)
+        return tuple(kept)
 
     def check_seed(path: str, seed: int | None) -> None:
         if seed is not None and not 0 <= seed <= SEED_MAX:
@@ -629,8 +640,9 @@ def _check(film: m.Film) -> tuple[m.Film, list[str]]:
             frames = {}
             for key in ("start_frame", "end_frame"):
                 value = getattr(shot, key)
-                frames[key] = None if value is None else _resolve(value, f"{w}.{key}", o, problems,
-                                                                  written)
+                frames[key] = None if value is None else _resolve(value, f"{w}.{key}", o, problems)
+                if frames[key] is not None:
+                    written[f"{w}.{key}"] = (f"{w}.{key}", str(value))
             if shot.start_frame is not None and shot.continuity == m.Continuity.CONTINUE:
                 bad(f"{w}.start_frame", "a shot that continues starts from the previous shot's "
                     "last frame; remove start_frame or use continuity: cut")

@@ -295,9 +295,11 @@ class Origin:
     #: ``scenes[1].shots[2].duration`` -> line number (1-based), where the format has lines
     lines: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen)
     allow_outside_refs: bool = False
-    #: data path of a reference (``characters.a.references[0]``) -> the path as written in
-    #: the file: messages show this, never where a link resolves to
-    written: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
+    #: data path of an accepted reference in the film (``characters.a.references[0]``) ->
+    #: (its data path in the file, the path as written there). Refused references are left
+    #: out of the film, so the two paths can differ; messages show the path as written,
+    #: never where a link resolves to
+    written: Mapping[str, tuple[str, str]] = attrs.field(factory=dict, converter=_frozen)
     #: the loader found no problem with any value it kept (later checks may rely on them)
     sound: bool = True
 

@@ -4,7 +4,8 @@ The loader already checked the file itself (types, unknown keys, ids, cross refe
 outside the folder). This adds what needs the disk and the installed providers: reference and
 key-frame files exist and are images (frames in the film's aspect ratio), every shot's provider
 and model are installed, and every clip request the plan would send is within the model's
-declared capabilities (:func:`ministudio.capcheck.clip_violations`), speech too.
+declared capabilities (:func:`ministudio.capcheck.clip_violations`), speech too, and every
+``[providers.NAME]`` settings table against the settings that provider declares.
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ def _file_problems(film: Film) -> list[str]:
     o = film.origin
     out: list[str] = []
 
-    def check(path: Path, where: str) -> tuple[int, int] | None:
-        shown = o.written.get(where, path.name)  # as written; never where a link points
+    def check(path: Path, key: str) -> tuple[int, int] | None:
+        # the place in the file and the path as written there; never where a link points
+        where, shown = o.written.get(key, (key, path.name))
         refused = _refusal(path)
         if refused == "file not found":
             out.append(f"{o.locate(where)}: file not found: {shown}")
@@ -102,7 +104,7 @@ def _file_problems(film: Film) -> list[str]:
                 if path is None:
                     continue
                 where = f"scenes[{si}].shots[{hi}].{key}"
-                size = check(path, where)
+                size = check(path, where)  # frames are never left out, so the path is the same
                 if size and ratio and abs(size[0] / size[1] - ratio) > 0.02 * ratio:
                     out.append(
                         f"{o.locate(where)}: image is {size[0]}x{size[1]}, not the film's "
@@ -129,6 +131,9 @@ def validate_film(film: Film, manager: Any, settings: Any) -> list[str]:
     from ministudio.compile.planner import plan_problems
 
     problems = _file_problems(film)
+    if hasattr(manager, "settings_problems"):
+        # a typo in [providers.NAME] is found here, before any speech or clip is paid for
+        problems += manager.settings_problems(settings)
     if not film.origin.sound:
         return problems
     _, more = plan_problems(film, manager, settings)
