@@ -24,3 +24,19 @@ class TestVertexConformance(ClipProviderConformance):
         if self._fake is None:
             self._fake = FakeVertex(Path(tempfile.mkdtemp(prefix="vertex-conformance-")))
         return self._fake.handle(request)
+
+    def is_submit(self, request: Any) -> bool:
+        # polls are POSTs too (:fetchPredictOperation); only :predictLongRunning pays
+        return request.url.path.endswith(":predictLongRunning")
+
+
+class TestVertexGCSConformance(TestVertexConformance):
+    """The same suite with outputs written to Cloud Storage, so videos come as downloads."""
+
+    settings = {**SETTINGS, "output_gcs_uri": "gs://conformance-bucket/renders"}
+
+    def respond(self, request: Any) -> Any:
+        if self._fake is None:
+            self._fake = FakeVertex(Path(tempfile.mkdtemp(prefix="vertex-conformance-")),
+                                    gcs=True)
+        return self._fake.handle(request)

@@ -24,13 +24,24 @@ Example (a plugin talking to an HTTP API through ``context.transport``)::
 
 Override ``error_response`` if the API's error bodies need a particular shape, and skip a test
 only with a reason: ``tests_to_skip = {"the API has no 5xx path": ["test_error_mapping"]}``.
+
+Models that declare ``resumable=True`` (paid long-running jobs) also run the risky paths
+through core's real render engine (ledger, retries, re-attach), counting *paid jobs* (submit
+requests the mock API answered): a crash after ``report_job`` then the next render
+re-attaching, a retryable error on the first poll, an HTML page as the first download, a poll
+slower than the call's deadline, and a 503 on each request of a job in turn. Every one must
+end with one paid job and a valid clip. ``is_submit(request)`` tells the paid request apart
+(default: the first ``POST``); override it for APIs that poll with ``POST``. Models with a
+first frame also render image-to-video. The secret-leak test fails (never skips) when the
+provider declares credentials the test did not set in ``env``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
@@ -172,6 +183,12 @@ class _Base:
 
     def test_secrets_never_leak(self, tmp_path: Path) -> None:
         self._skip_if_listed("test_secrets_never_leak")
+        auth = self.spec().auth
+        declared = auth.env_vars if auth is not None else ()
+        missing = [v for v in declared if v not in self.env]
+        if declared and (len(missing) == len(declared) if auth.optional else missing):
+            pytest.fail(f"{self.provider} declares credentials {', '.join(missing)} that the "
+                        "test's `env` does not set: the secret-leak check would prove nothing")
         if self.transport_kind is None or not self.env:
             pytest.skip("provider takes no credentials over HTTP")
         env = {k: CANARY for k in self.env}
@@ -180,6 +197,16 @@ class _Base:
             asyncio.run(self.call(self.dispatcher(transport, env=env), tmp_path, tmp_path / "s"))
         assert CANARY not in str(info.value)
         assert CANARY not in json.dumps(logs, default=str)
+
+
+@attrs.frozen(kw_only=True)
+class _ShotPlan:
+    """The part of a shot plan the engine reads to produce one shot."""
+
+    id: str
+    request: ClipRequest
+    characters: tuple[Any, ...] = ()
+    continues_from: str | None = None
 
 
 class ClipProviderConformance(_Base):
@@ -268,6 +295,220 @@ class ClipProviderConformance(_Base):
                 f"{model.id}: asked {request.aspect_ratio}, got {width}x{height}"
             )
             assert (result.width, result.height) == (width, height)
+
+    # -- image-to-video ------------------------------------------------------------------
+
+    def test_image_to_video(self, tmp_path: Path) -> None:
+        """A request with a first frame (a continuity chain) renders, and the image is sent."""
+        self._skip_if_listed("test_image_to_video")
+        import base64
+
+        models = [m for m in self.models() if m.first_frame]
+        if not models:
+            pytest.skip("no model declares first_frame")
+        png = _png(tmp_path / "first.png", (96, 54))
+        raw = png.read_bytes()
+        needles = (raw[:64], base64.b64encode(raw)[:64])
+        for model in models:
+            request = attrs.evolve(self.valid_request(model, tmp_path), first_frame=png)
+            transport = RecordingTransport(self.respond)
+            result = asyncio.run(self.dispatcher(transport).generate_clip(
+                request, workdir=tmp_path / f"i2v-{model.id}"))
+            assert result.path.is_file() and result.path.stat().st_size > 0
+            if self.transport_kind is not None:
+                bodies = [bytes(getattr(r, "content", b"") or b"") for r in transport.requests]
+                assert any(n in b for b in bodies for n in needles), (
+                    f"{model.id}: the first frame was not sent in any request")
+
+    # -- paid jobs through the engine --------------------------------------------------
+
+    def is_submit(self, request: Any) -> bool:
+        """Whether ``request`` creates (and pays for) a job. Default: a ``POST``."""
+        return str(request.method).upper() == "POST"
+
+    def _resumable(self) -> ClipModel:
+        self._skip_if_listed("paid-jobs")
+        if self.transport_kind is None:
+            pytest.skip("provider does no HTTP")
+        for model in self.models():
+            if model.resumable:
+                return model
+        pytest.skip("no model declares resumable=True (no paid long-running jobs)")
+        raise AssertionError  # pragma: no cover
+
+    def _looks_like_video(self, response: Any) -> bool:
+        kind = str(response.headers.get("content-type", ""))
+        try:
+            body = bytes(response.content[:12])
+        except Exception:  # noqa: BLE001 - a streamed body: judge by its type
+            body = b""
+        return kind.startswith("video/") or body[4:8] == b"ftyp"
+
+    def _wrapped_api(self, inject: Callable[[str, int, Any], Any] | None = None,
+             delay: Callable[[str, int], float] | None = None) -> tuple[RecordingTransport, dict]:
+        """The subclass's mock API, wrapped to count paid jobs and inject failures.
+        ``inject(kind, index, request)`` may return a response to send instead."""
+        seen: dict[str, Any] = {"paid": 0, "kinds": [], "n": 0}
+
+        def handler(request: Any) -> Any:
+            index = seen["n"]
+            seen["n"] += 1
+            if self.is_submit(request):
+                forced = inject("submit", index, request) if inject else None
+                if forced is not None:
+                    seen["kinds"].append("submit")
+                    return forced
+                response = self.respond(request)
+                if int(response.status_code) < 400:
+                    seen["paid"] += 1
+                seen["kinds"].append("submit")
+                return response
+            pause = delay("request", index) if delay else 0.0
+            if pause:
+                time.sleep(pause)
+            response = self.respond(request)
+            kind = "download" if self._looks_like_video(response) else "poll"
+            seen["kinds"].append(kind)
+            forced = inject(kind, index, request) if inject else None
+            return forced if forced is not None else response
+
+        return RecordingTransport(handler), seen
+
+    def _render_one(self, tmp_path: Path, transport: RecordingTransport,
+                    settings: Mapping[str, Any] | None = None, attempts: int = 5) -> Any:
+        """Produce one shot of ``valid_request`` through core's engine; returns the outcome
+        or raises the shot's error. Reuses the ledger under ``tmp_path`` (a later render)."""
+        from ministudio.config import load_settings
+        from ministudio.engine.budget import Budget
+        from ministudio.engine.ledger import Ledger
+        from ministudio.engine.production import Production
+        from ministudio.engine.scheduler import Limits
+        from ministudio.engine.store import MediaStore
+
+        model = self._resumable()
+        state = tmp_path / "project" / ".ministudio"
+        work = state / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        wire = getattr(transport, self.transport_kind or "httpx")()
+        dispatcher = Dispatcher(
+            self.manager(), provider_settings={self.provider: {**self.settings, **(settings or {})}},
+            env=self._env(), transport=wire, retry=RetryPolicy(attempts=1),
+        )
+        ledger = Ledger(state / "ledger.sqlite")
+        try:
+            prod = Production(
+                ledger=ledger, store=MediaStore(state / "media"), dispatcher=dispatcher,
+                limits=Limits(2), budget=Budget(None), production_id=ledger.start_production(
+                    "conformance", "conformance", None),
+                settings=load_settings(project_dir=tmp_path / "project", env={},
+                                       user_config=tmp_path / "none.toml"),
+                emit=lambda e: None, workdir=work,
+                retry=RetryPolicy(attempts=attempts, initial_s=0.05, max_wait_s=0.2),
+            )
+            plan = _ShotPlan(id="conformance", request=self.valid_request(model, tmp_path))
+            return asyncio.run(prod.shoot(plan, None))
+        finally:
+            ledger.close()
+
+    def _error(self, status: int) -> Callable[[str, int, Any], Any]:
+        return lambda kind, index, request: self.error_response(request, status)
+
+    def test_job_crash_after_report_then_reattach(self, tmp_path: Path) -> None:
+        """The job is reported, then the call dies (every later request fails); the next
+        render re-attaches to it and pays for nothing more."""
+        self._resumable()
+        dead = {"on": True}
+
+        def crash(kind: str, index: int, request: Any) -> Any:
+            if dead["on"] and kind != "submit":
+                raise ConnectionResetError("simulated crash after the job was reported")
+            return None
+
+        transport, seen = self._wrapped_api(crash)
+        with pytest.raises(MinistudioError):
+            self._render_one(tmp_path, transport, attempts=1)
+        assert seen["paid"] == 1, "the job was not submitted"
+        dead["on"] = False
+        outcome = self._render_one(tmp_path, transport)
+        assert outcome.clip.is_file()
+        assert seen["paid"] == 1, f"{seen['paid']} paid jobs: the next render did not re-attach"
+
+    def test_job_transient_poll_error_reattaches(self, tmp_path: Path) -> None:
+        self._resumable()
+        first = {"done": False}
+
+        def blip(kind: str, index: int, request: Any) -> Any:
+            if kind == "poll" and not first["done"]:
+                first["done"] = True
+                return self.error_response(request, 503)
+            return None
+
+        transport, seen = self._wrapped_api(blip)
+        outcome = self._render_one(tmp_path, transport)
+        assert outcome.clip.is_file()
+        assert seen["paid"] == 1, f"{seen['paid']} paid jobs after one 503 while polling"
+
+    def test_job_bad_download_refetches(self, tmp_path: Path) -> None:
+        self._resumable()
+        probe_transport, probe_seen = self._wrapped_api()
+        self._render_one(tmp_path / "probe", probe_transport)
+        if "download" not in probe_seen["kinds"]:
+            pytest.skip("the API delivers the video inside the poll answer (no download)")
+        first = {"done": False}
+
+        def html(kind: str, index: int, request: Any) -> Any:
+            if kind == "download" and not first["done"]:
+                first["done"] = True
+                mod = __import__(self.transport_kind or "httpx")
+                return mod.Response(200, headers={"content-type": "text/html"},
+                                    content=b"<html><body>502 Bad Gateway</body></html>")
+            return None
+
+        transport, seen = self._wrapped_api(html)
+        outcome = self._render_one(tmp_path, transport)
+        assert outcome.clip.is_file()
+        assert seen["paid"] == 1, f"{seen['paid']} paid jobs after one HTML download"
+
+    def test_job_call_deadline_reattaches(self, tmp_path: Path) -> None:
+        """The call's limit (``timeout_s``) runs out while the job runs: the next try
+        re-attaches to the same job."""
+        self._resumable()
+        limit = 1.0
+        slow = {"done": False}
+
+        def delay(kind: str, index: int) -> float:
+            if not slow["done"]:
+                slow["done"] = True
+                return limit + 0.5
+            return 0.0
+
+        transport, seen = self._wrapped_api(delay=delay)
+        outcome = self._render_one(tmp_path, transport, settings={"timeout_s": limit})
+        assert outcome.clip.is_file()
+        assert seen["paid"] == 1, f"{seen['paid']} paid jobs after the call deadline"
+
+    def test_job_error_on_every_request(self, tmp_path: Path) -> None:
+        """A 503 on each request of a job in turn (submit, each poll, each download)."""
+        self._resumable()
+        happy, happy_seen = self._wrapped_api()
+        self._render_one(tmp_path / "happy", happy)
+        count = min(len(happy_seen["kinds"]), 12)
+        assert count >= 1
+        for target in range(count):
+            fired = {"done": False}
+
+            def once(kind: str, index: int, request: Any, target: int = target) -> Any:
+                if index == target and not fired["done"]:
+                    fired["done"] = True
+                    return self.error_response(request, 503)
+                return None
+
+            transport, seen = self._wrapped_api(once)
+            outcome = self._render_one(tmp_path / f"fail-{target}", transport)
+            assert outcome.clip.is_file()
+            assert seen["paid"] == 1, (
+                f"a 503 on request {target + 1} ({happy_seen['kinds'][target]}) led to "
+                f"{seen['paid']} paid jobs")
 
     def call(self, dispatcher: Dispatcher, tmp_path: Path, workdir: Path) -> Any:
         return dispatcher.generate_clip(
