@@ -387,6 +387,8 @@ def _yaml_lines(text: str, name: str) -> tuple[Any, dict[str, int], list[str]]:
             where, what = f"{name}:{line}", f"the character U+{char:04X} is not allowed in YAML"
         elif isinstance(exc, yaml.composer.ComposerError) and exc.context and exc.context_mark:
             what = f"{exc.context.split(';')[0]} (first at line {exc.context_mark.line + 1})"
+        if what.startswith("exceeded maximum nesting depth"):  # libyaml's own, deeper limit
+            what = f"nested deeper than {MAX_DEPTH} levels"
         title = "beyond what a film file may hold" if isinstance(exc, LimitError) else "not valid YAML"
         raise ConfigError(f"{name}: {title}", problems=[f"{where}: {what}"]) from exc
     finally:
