@@ -109,3 +109,51 @@ def test_wrong_duration_rejected(av_clip: Path) -> None:
     assert validate_clip(av_clip, expected_duration_s=2.3).frames == 48
     with pytest.raises(MediaError):
         validate_clip(av_clip, expected_duration_s=2.3, tolerance_s=0.1)
+
+
+def _damage_middle_packet(src: Path, dst: Path, kind: str, how: str, seed: int = 0) -> float:
+    """Copy ``src`` to ``dst`` with the middle ``kind`` packet damaged in place: the file keeps
+    its size and its headers; returns the packet's time."""
+    import random
+
+    import av
+
+    with av.open(str(src)) as c:
+        stream = getattr(c.streams, kind)[0]
+        packets = [(p.pos, p.size, float(p.pts * p.time_base)) for p in c.demux(stream) if p.size]
+    pos, size, t = packets[len(packets) // 2]
+    data = bytearray(src.read_bytes())
+    if how == "zeros":
+        data[pos: pos + size // 2] = bytes(size // 2)
+    else:  # random bytes after the NAL/ADTS header
+        rnd = random.Random(seed)
+        data[pos + 8: pos + size] = bytes(rnd.getrandbits(8) for _ in range(size - 8))
+    dst.write_bytes(bytes(data))
+    assert dst.stat().st_size == src.stat().st_size
+    return t
+
+
+@pytest.mark.parametrize(("kind", "how", "seed"), [
+    ("video", "zeros", 0), ("video", "random", 0), ("video", "random", 1),
+    ("video", "random", 2), ("audio", "zeros", 0), ("audio", "random", 0),
+])
+def test_damage_in_the_middle_is_rejected(av_clip: Path, tmp_path: Path, kind: str, how: str,
+                                          seed: int) -> None:
+    bad = tmp_path / "bad.mp4"
+    t = _damage_middle_packet(av_clip, bad, kind, how, seed)
+    assert 0.5 < t < 1.5
+    # headers, size and the first frame are fine: only decoding everything finds the damage
+    assert probe(bad).frames == 48
+    assert validate_clip(bad, decode_all=False).frames == 48
+    with pytest.raises(MediaError, match=rf"corrupt {kind}") as ei:
+        validate_clip(bad, expected_duration_s=2.0)
+    assert "\n" not in str(ei.value)
+
+
+def test_full_decode_accepts_b_frames_audio_and_single_keyframe(tmp_path: Path,
+                                                                shot_clips: list[Path]) -> None:
+    for clip in shot_clips[:3]:
+        assert validate_clip(clip, expected_duration_s=1.0, require_audio=True).frames == 24
+    long_gop = write_color_clip(tmp_path / "gop.mp4", duration_s=3.0, width=96, height=64,
+                                gop=250, preset="medium", audio_hz=330)
+    assert validate_clip(long_gop).keyframes == 1

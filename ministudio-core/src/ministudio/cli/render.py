@@ -54,6 +54,10 @@ def render(state, film: Path, out: Path | None, provider: str | None, max_cost: 
     if not film.is_file():
         raise click.BadParameter(f"{film}: no such file", param_hint="FILM")
     project = film.resolve().parent
+    if out is not None:  # a bad --out is refused before plugins load or anything is spent
+        from ministudio.engine.outdir import check_out_dir
+
+        check_out_dir(out, project=project, create=False)
     settings = state.settings(project)
     manager = state.manager(project)
     kwargs = dict(out=out, provider=provider, max_cost=max_cost, concurrency=concurrency,
