@@ -307,9 +307,8 @@ class Origin:
         """``film.yaml:12: path`` for a data path (the nearest located parent's line);
         ``film.yaml:1`` for the whole document (``""``)."""
         name = self.path.name if self.path is not None else "<film>"
-        if not path:
-            line = self.lines.get("")
-            return f"{name}:{line}" if line else name
+        if not path:  # the whole document starts on its first line unless the map says
+            return f"{name}:{self.lines.get('', 1)}"
         probe = path
         while probe:
             if probe in self.lines:
