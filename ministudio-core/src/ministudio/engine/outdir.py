@@ -10,8 +10,10 @@
 - cannot be written.
 
 A folder MiniStudio renders into carries a marker, ``.ministudio-out.json``, listing what it
-wrote there; only those entries (plus its own lock and temporary files) may be present for the
-next render. :class:`OutFolder` runs the check, creates the folder, takes the
+wrote there. Only those entries, entries named as a render names its deliverables (``*.mp4``,
+``*.srt``, ``*.vtt``, ``*.otio``, ``manifest.json``, ``report.html``, ``contact-sheet.png``,
+``clips/``, ``audio/``: what a render killed before it updated the marker leaves) and its own
+lock and temporary files may be present for the next render. :class:`OutFolder` runs the check, creates the folder, takes the
 :class:`~ministudio.engine.lock.OutLock` (so two renders, even of two projects, never write
 the same folder at once; the loser is refused), removes what dead renders left there, and on
 exit records the folder's entries in the marker.
@@ -83,27 +85,32 @@ def _marker(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
 
 
-def _legacy_own(folder: Path, entries: set[str]) -> set[str] | None:
-    """Entries of a folder rendered into before the marker existed: recognised by a MiniStudio
-    ``manifest.json``; only names a render writes count as its own."""
+def _named_like_ours(name: str) -> bool:
+    return name in _OWN_FILES or name in _OWN_DIRS or name.endswith(_OWN_SUFFIXES)
+
+
+def _ministudio_manifest(folder: Path) -> bool:
+    """A folder rendered into before the marker existed has a MiniStudio ``manifest.json``."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or "manifest_version" not in manifest:
-        return None
-    return {e for e in entries
-            if e in _OWN_FILES or e in _OWN_DIRS or e.endswith(_OWN_SUFFIXES)}
+        return False
+    return isinstance(manifest, dict) and "manifest_version" in manifest
 
 
 def _foreign(folder: Path) -> list[str]:
+    """Entries of ``folder`` MiniStudio did not write. In a folder it renders into (the
+    marker, or an older MiniStudio manifest) its own are those the marker lists and those
+    named as a render names them (what a render killed before it updated the marker left)."""
     entries = {e.name for e in os.scandir(folder)}
     entries = {e for e in entries if e not in _IGNORED and not _is_partial(e)}
     if not entries:
         return []
     marker = _marker(folder)
-    own = set(marker["files"]) if marker is not None else _legacy_own(folder, entries) or set()
-    return sorted(entries - own)
+    if marker is None and not _ministudio_manifest(folder):
+        return sorted(entries)
+    own = set(marker["files"]) if marker is not None else set()
+    return sorted(e for e in entries - own if not _named_like_ours(e))
 
 
 def _writable(folder: Path) -> str | None:
