@@ -108,17 +108,8 @@ def _names(v: Any) -> str | None:
     return 'a list of names, e.g. ["titlecard"]'
 
 
-def _tables(depth: int) -> Rule:
-    def rule(v: Any) -> str | None:
-        def ok(node: Any, level: int) -> bool:
-            if level == 0:
-                return True
-            return isinstance(node, Mapping) and all(ok(x, level - 1) for x in node.values())
-
-        return None if ok(v, depth) else (
-            "a table per provider" if depth == 1 else "a table per provider and model")
-
-    return rule
+def _tables(v: Any) -> str | None:
+    return None if isinstance(v, Mapping) else "a table"
 
 
 #: every built-in setting and what it may be (providers check their own ``providers.NAME``)
@@ -140,8 +131,8 @@ RULES: dict[str, Rule] = {
                                    "medium", "slow", "slower", "veryslow")),
     "media.anchor_frame": _text(optional=True),
     "plugins.disabled": _names,
-    "providers": _tables(1),
-    "pricing": _tables(2),
+    "providers": _tables,  # providers.NAME: a table of that provider's settings
+    "pricing": _tables,  # pricing.PROVIDER.MODEL: a price table
 }
 
 
@@ -159,9 +150,7 @@ def _check_values(data: Mapping[str, Any], sources: Mapping[str, str]) -> list[s
     problems: list[str] = []
     for section, value in data.items():
         if section in ("providers", "pricing"):
-            expected = RULES[section](value)
-            if expected:
-                problems.append(f"{section}: expected {expected}, got {_shown(value)}")
+            problems += _check_tables(section, value, sources, 2 if section == "pricing" else 1)
             continue
         known = [k.split(".", 1)[1] for k in RULES if k.startswith(section + ".")]
         if not isinstance(value, Mapping):
@@ -181,6 +170,19 @@ def _check_values(data: Mapping[str, Any], sources: Mapping[str, str]) -> list[s
             if expected:
                 problems.append(f"{dotted}: expected {expected}, got {_shown(item)} ({where})")
     return problems
+
+
+def _check_tables(path: str, value: Any, sources: Mapping[str, str], levels: int) -> list[str]:
+    """``providers.NAME`` and ``pricing.PROVIDER.MODEL`` must be tables (their contents are
+    checked by the provider and by :mod:`ministudio.pricing`)."""
+    if not isinstance(value, Mapping):
+        return [f"{path}: expected a table, got {_shown(value)} ({_origin(path, _source(sources, path))})"]
+    if levels == 0:
+        return []
+    out: list[str] = []
+    for key, item in value.items():
+        out += _check_tables(f"{path}.{key}", item, sources, levels - 1)
+    return out
 
 
 def _source(sources: Mapping[str, str], dotted: str) -> str:
