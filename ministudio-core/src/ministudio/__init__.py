@@ -13,10 +13,12 @@ from ministudio.capabilities import (
     AuthSpec,
     ClipModel,
     Operation,
+    PriceRule,
     Pricing,
     ProviderSpec,
     ReferenceRole,
     ScorerInfo,
+    Setting,
     SpeechModel,
     Voice,
     frame_size,
@@ -54,6 +56,11 @@ from ministudio.requests import (
 
 __version__ = "0.1.0"
 
+# a library call is quiet unless asked (see ministudio.log); an app's own set-up wins
+from ministudio.log import quiet_default as _quiet_default  # noqa: E402
+
+_quiet_default()
+
 __all__ = [
     "PLUGIN_API",
     "AnchorFrame",
@@ -76,6 +83,7 @@ __all__ = [
     "Operation",
     "PaymentRequiredError",
     "PluginError",
+    "PriceRule",
     "Pricing",
     "ProviderError",
     "ProviderNotFoundError",
@@ -85,6 +93,7 @@ __all__ = [
     "ReferenceImage",
     "ReferenceRole",
     "ScorerInfo",
+    "Setting",
     "SpeechModel",
     "SpeechRequest",
     "SpeechResult",

@@ -279,7 +279,9 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
                              tuple(real))
             files = {"manifest": write_manifest(result, out_dir / "manifest.json")}
             files["report"] = write_report(result, out_dir / "report.html")
-            _raise_or_gaps(real, allow_gaps=False, ledger=ledger, pid=pid, budget=budget)
+            _raise_or_gaps(real, allow_gaps=False, ledger=ledger, pid=pid, budget=budget,
+                           kept=sum(r.status in ("done", "cached") for r in reports),
+                           missing=sum(r.status not in ("done", "cached") for r in reports))
 
         # 3. assemble and write the deliverables
         from ministudio.engine.outputs import write_outputs
@@ -319,8 +321,9 @@ def _is_first(sp: Any) -> bool:
 
 
 def _raise_or_gaps(failures: Sequence[ShotFailure], *, allow_gaps: bool, ledger: Ledger,
-                   pid: int, budget: Budget) -> None:
-    err = RenderFailedError(failures, production_id=pid)
+                   pid: int, budget: Budget, kept: int | None = None,
+                   missing: int | None = None) -> None:
+    err = RenderFailedError(failures, production_id=pid, kept=kept, missing=missing)
     ledger.finish_production(pid, "failed", budget.spent, error=str(err))
     raise err
 
