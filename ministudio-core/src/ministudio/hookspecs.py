@@ -20,6 +20,10 @@ Operation hooks
     ``tryfirst=True``, and a user pins one by provider name (``identity.scorer = "face"``),
     in which case only the plugin that registered that name is called.
 
+Preflight hook
+    ``check_credentials`` (optional, routed) says before anything is spent whether a provider
+    could authenticate; core also checks the variables its ``AuthSpec`` requires.
+
 Any operation hook may be ``async def`` (core awaits it) or a plain function (core runs it in
 a worker thread, off the event loop). Arguments are opt-in, as in pluggy: a hookimpl may accept
 fewer arguments than the spec lists.
@@ -31,8 +35,8 @@ and ``report_job`` for long-running jobs.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -180,4 +184,28 @@ def score_identity(
             sims = [cosine(embed(f), ref) for f in sample(request.media, request.samples)]
             return IdentityScore(score=median(sims), p10=p10(sims), minimum=min(sims),
                                  scorer="myface", kind="face", threshold=0.6)
+    """
+
+
+# -- preflight ---------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def check_credentials(provider: str, settings: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
+    """Optional. Say, before anything is spent, why ``provider`` could not authenticate now.
+
+    Called by ``validate``/``plan``/``render --dry-run`` with ``--provider`` and by every
+    ``render`` before any speech or clip work, only on the plugin that registered
+    ``provider``. Core already checks the variables an :class:`~ministudio.AuthSpec` requires;
+    implement this when credentials have alternatives (a token, a key file, the SDK's default
+    chain). Return ``None`` when credentials look present, else one line naming what to set and
+    where to read how. Must be fast and must not make network calls or spend anything.
+
+    Example::
+
+        @hookimpl
+        def check_credentials(provider, settings, env):
+            if env.get("KLING_ACCESS_KEY") and env.get("KLING_SECRET_KEY"):
+                return None
+            return "set KLING_ACCESS_KEY and KLING_SECRET_KEY (docs/providers/kling.md)"
     """

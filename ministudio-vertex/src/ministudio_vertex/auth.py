@@ -118,3 +118,35 @@ def bearer_token(credentials: Any) -> str:
                 f"vertex: the Google credentials could not be refreshed ({type(exc).__name__})"
             ) from exc
     return str(credentials.token)
+
+
+def credentials_problem(settings: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
+    """Why no credentials would be found (no network, nothing spent), or ``None``."""
+    import os
+    from pathlib import Path
+
+    token_env = str(settings.get("access_token_env") or TOKEN_ENV)
+    project = settings.get("project") or env.get("GOOGLE_CLOUD_PROJECT")
+    if env.get(token_env):
+        if not project:
+            return (f"an access token is set in {token_env}, but no project: set "
+                    "GOOGLE_CLOUD_PROJECT or [providers.vertex] project (docs/providers/vertex.md)")
+        return None
+    key_file = settings.get("service_account_file") or env.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if key_file:
+        if not Path(str(key_file)).expanduser().is_file():
+            return f"the credentials file {key_file} does not exist (docs/providers/vertex.md)"
+        return None
+    config = env.get("CLOUDSDK_CONFIG") or os.path.join(
+        env.get("HOME") or os.path.expanduser("~"), ".config", "gcloud")
+    if Path(config, "application_default_credentials.json").is_file():
+        return None
+    try:  # on Google Cloud the metadata server provides credentials
+        if "Google" in Path("/sys/class/dmi/id/product_name").read_text():
+            return None
+    except OSError:
+        pass
+    return (f"no Google credentials: set {token_env} (e.g. `export {token_env}=$(gcloud auth "
+            "print-access-token)` and GOOGLE_CLOUD_PROJECT), or GOOGLE_APPLICATION_CREDENTIALS "
+            "to a service-account key file, or run `gcloud auth application-default login`; "
+            "see docs/providers/vertex.md")

@@ -18,23 +18,40 @@ __all__ = ["init", "plan", "plan_to_json", "validate"]
 PLAN_FORMAT = "ministudio.plan/1"
 
 
-def _problems(state: AppState, film_path: Path, allow_outside_refs: bool) -> tuple[Any, list[str]]:
+def _problems(state: AppState, film_path: Path, allow_outside_refs: bool,
+              provider: str | None = None) -> tuple[Any, list[str]]:
     """Read and validate; every problem as one located line. Raises ConfigError only for a
-    file that cannot be read or parsed, and for invalid settings."""
+    file that cannot be read or parsed, and for invalid settings. With ``provider`` every shot
+    uses it, and missing credentials of the providers the film then uses are problems too."""
     from ministudio.film.loader import read_film
     from ministudio.film.validate import validate_film
 
     root = film_path.resolve().parent
     settings = state.settings(root)  # bad settings are refused before the film is read
     film, problems = read_film(film_path, allow_outside_refs=allow_outside_refs)
+    if film is not None and provider:
+        from ministudio.capabilities import Operation
+        from ministudio.engine.render import override_provider
+
+        state.manager(root).get_provider(provider, Operation.CLIP)  # one clear error
+        film = override_provider(film, provider)
     if film is not None:
         problems = problems + validate_film(film, state.manager(root), settings)
+    if film is not None and provider and not problems:
+        from ministudio.compile.planner import plan_film
+        from ministudio.preflight import credential_problems, plan_providers
+
+        plan = plan_film(film, state.manager(root), settings)
+        problems = [f"credentials: {p}" for p in credential_problems(
+            state.manager(root), plan_providers(plan), env=settings.env,
+            provider_settings=settings.provider_settings())]
     return film, problems
 
 
-def _load_checked(state: AppState, film_path: Path, allow_outside_refs: bool) -> tuple[Any, Any, Any]:
+def _load_checked(state: AppState, film_path: Path, allow_outside_refs: bool,
+                  provider: str | None = None) -> tuple[Any, Any, Any]:
     """Read and validate; raise ConfigError listing every problem (the CLI exits 2)."""
-    film, problems = _problems(state, film_path, allow_outside_refs)
+    film, problems = _problems(state, film_path, allow_outside_refs, provider)
     if problems or film is None:
         n = len(problems)
         raise ConfigError(
@@ -50,7 +67,8 @@ def _load_checked(state: AppState, film_path: Path, allow_outside_refs: bool) ->
 @film_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def validate(state: AppState, film_path: Path, allow_outside_refs: bool, as_json: bool) -> None:
+def validate(state: AppState, film_path: Path, allow_outside_refs: bool, as_json: bool,
+             provider: str | None) -> None:
     """Check a film: schema, reference files, providers and every shot against its model's
     declared capabilities. Lists every problem; exits 2 if there is one."""
     if as_json:
@@ -58,7 +76,7 @@ def validate(state: AppState, film_path: Path, allow_outside_refs: bool, as_json
 
         code = 2
         try:
-            _, problems = _problems(state, film_path, allow_outside_refs)
+            _, problems = _problems(state, film_path, allow_outside_refs, provider)
         except MinistudioError as exc:  # unreadable, unparseable, bad settings: still JSON
             problems = list(getattr(exc, "problems", ())) or [exc.message]
             code = 1 if isinstance(exc, ProviderError | PluginError) else 2
@@ -69,7 +87,7 @@ def validate(state: AppState, film_path: Path, allow_outside_refs: bool, as_json
         if problems:
             raise SystemExit(code)
         return
-    film, _, _ = _load_checked(state, film_path, allow_outside_refs)
+    film, _, _ = _load_checked(state, film_path, allow_outside_refs, provider)
     n = sum(len(s.shots) for s in film.scenes)
     click.echo(f"{film_path}: ok ({counted(len(film.scenes), 'scene')}, {counted(n, 'shot')})")
 
@@ -140,12 +158,12 @@ def plan_to_json(plan: Any, root: Path) -> dict[str, Any]:
               help="Show each clip's compiled prompt.")
 @click.pass_obj
 def plan(state: AppState, film_path: Path, allow_outside_refs: bool, as_json: bool,
-         prompts: bool) -> None:
+         prompts: bool, provider: str | None) -> None:
     """Show what rendering FILM would do: per clip the provider/model, duration, continuity,
     prompt and cost estimate, and the film's totals. Spends nothing."""
     from ministudio.compile.planner import plan_film
 
-    film, manager, settings = _load_checked(state, film_path, allow_outside_refs)
+    film, manager, settings = _load_checked(state, film_path, allow_outside_refs, provider)
     result = plan_film(film, manager, settings)
     root = film_path.resolve().parent
     if as_json:

@@ -22,6 +22,10 @@ FILM_OPTIONS: tuple[tuple[str, Callable[[F], F]], ...] = (
         "--allow-outside-refs", is_flag=True,
         help="Allow reference images outside the film's folder.",
     )),
+    ("provider", click.option(
+        "--provider", metavar="NAME",
+        help="Use this video provider for every shot (its credentials are checked too).",
+    )),
 )
 
 

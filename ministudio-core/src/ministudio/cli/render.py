@@ -29,7 +29,6 @@ def _money(_ctx: click.Context, _param: click.Parameter, value: str | None) -> D
 @click.argument("film", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder (default: out/<film name> next to the film).")
-@click.option("--provider", help="Render every shot with this video provider.")
 @click.option("--max-cost", callback=_money, metavar="USD",
               help="Stop before spending more than this in this render.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Provider calls at once.")
@@ -40,11 +39,13 @@ def _money(_ctx: click.Context, _param: click.Parameter, value: str | None) -> D
               help="Assemble even when shots fail, with a visible slate card in their place.")
 @click.option("--json", "as_json", is_flag=True,
               help="Stream progress events as JSON lines on stdout.")
+@click.option("--yes", "-y", "yes", is_flag=True,
+              help="Spend the estimated cost without asking (for scripts).")
 @film_options
 @click.pass_obj
 def render(state, film: Path, out: Path | None, provider: str | None, max_cost: Decimal | None,
            concurrency: int | None, dry_run: bool, force: tuple[str, ...], allow_gaps: bool,
-           as_json: bool, allow_outside_refs: bool) -> None:
+           as_json: bool, allow_outside_refs: bool, yes: bool) -> None:
     """Render FILM into a finished film, its subtitles, manifest, report and timeline."""
     from ministudio.engine import RenderFailedError
     from ministudio.engine import render as run
@@ -64,6 +65,8 @@ def render(state, film: Path, out: Path | None, provider: str | None, max_cost: 
                   dry_run=dry_run, force=force, allow_gaps=allow_gaps,
                   allow_outside_refs=allow_outside_refs, manager=manager,
                   settings=settings)
+    if not dry_run:
+        _confirm_spend(run, film, kwargs, settings, yes=yes)
     try:
         if as_json:
             emit = JsonLines(sys.stdout)
@@ -95,6 +98,37 @@ def render(state, film: Path, out: Path | None, provider: str | None, max_cost: 
         for name in ("report", "manifest", "timeline", "srt"):
             if name in result.files:
                 click.echo(f"  {name:9} {result.files[name]}")
+
+
+def _confirm_spend(run, film: Path, kwargs: dict, settings, *, yes: bool) -> None:  # type: ignore[no-untyped-def]
+    """Before a paid render: check credentials, show the estimate, and ask (on a terminal).
+
+    Free renders, ``--yes`` and a spending cap (``--max-cost`` / ``render.max_cost``) go ahead;
+    without a terminal and without either, refuse with how to proceed (exit 2)."""
+    from ministudio.cli.words import counted
+
+    preview = run(film, **{**kwargs, "dry_run": True}, check_credentials=True)
+    estimate = Decimal(preview.estimated_cost)
+    if estimate <= 0 or yes:
+        return
+    cap = kwargs.get("max_cost")
+    if cap is None:
+        cap = settings.get("render.max_cost")
+    if cap is not None:
+        return
+    paid = sorted({s.request.provider for s in preview.plan.shots
+                   if s.estimated_cost is None or s.estimated_cost > 0})
+    what = (f"this render is estimated at {estimate:.2f} {preview.currency} "
+            f"({counted(len(preview.plan.shots), 'shot')} on {', '.join(paid) or 'paid providers'}; "
+            "cached shots cost nothing)")
+    if not sys.stdin.isatty():
+        click.echo(f"error: {what}; nothing was spent", err=True)
+        click.echo("hint: pass --yes to spend it, or --max-cost USD to cap what this render "
+                   "may spend", err=True)
+        sys.exit(2)
+    if not click.confirm(f"{what}. Spend it?", default=False, err=True):
+        click.echo("nothing was spent", err=True)
+        sys.exit(1)
 
 
 def _print_plan(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]

@@ -101,7 +101,8 @@ def render(film: str | Path, **kwargs: Any) -> RenderResult:
     return asyncio.run(render_async(film, **kwargs))
 
 
-def _override_provider(film: Any, provider: str) -> Any:
+def override_provider(film: Any, provider: str) -> Any:
+    """``film`` with every shot on ``provider`` (its default model)."""
     scenes = tuple(
         attrs.evolve(sc, shots=tuple(attrs.evolve(sh, provider=None, model=None) for sh in sc.shots))
         for sc in film.scenes
@@ -131,9 +132,13 @@ async def render_async(
     emit: Emit = null_emit,
     transport: Any = None,
     retry: RetryPolicy | None = None,
+    check_credentials: bool | None = None,
 ) -> RenderResult:
     """Render ``film`` into ``out`` (default: ``<film folder>/out/<film name>``).
 
+    Before any speech or clip work, the credentials of every provider the plan uses are
+    checked (:mod:`ministudio.preflight`; ``AuthenticationError`` naming what to set); a dry
+    run checks them when ``provider`` is given or ``check_credentials`` is true.
     ``force`` lists shot ids to generate again even when cached; ``allow_outside_refs``
     accepts reference images outside the film's folder (as ``validate`` does). Raises
     :class:`~ministudio.engine.errors.RenderFailedError` naming every failed shot (unless
@@ -160,11 +165,17 @@ async def render_async(
         from ministudio.capabilities import Operation
 
         manager.get_provider(provider, Operation.CLIP)  # one clear error, before any shot
-        film_obj = _override_provider(film_obj, provider)
+        film_obj = override_provider(film_obj, provider)
     problems = validate_film(film_obj, manager, settings)
     if problems:
         raise ConfigError(f"{film_path.name} cannot be rendered", problems=problems)
     plan = plan_film(film_obj, manager, settings)
+    if check_credentials or (check_credentials is None and (provider or not dry_run)):
+        # before any speech or clip work: missing credentials spend nothing
+        from ministudio.preflight import plan_providers, require_credentials
+
+        require_credentials(manager, plan_providers(plan), env=settings.env,
+                            provider_settings=settings.provider_settings())
     if max_cost is None and settings.get("render.max_cost") is not None:
         max_cost = settings.get("render.max_cost")
     if dry_run:
