@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from ministudio.config import DEFAULTS, RULES, load_settings
 from ministudio.errors import ConfigError
 from ministudio.testing.fakes import FakeClipPlugin

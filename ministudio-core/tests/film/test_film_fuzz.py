@@ -32,7 +32,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from ministudio.film.bounds import MAX_VALUES
 
 from .conftest import EXAMPLES, make_manager
@@ -394,7 +393,7 @@ def test_subprocess_sample(folder):
     for index, case in enumerate(CASES):
         sample.setdefault(case[0], (index, case))
     env = {**os.environ, "MINISTUDIO_CONFIG": str(folder / "none.toml")}
-    for family, (index, case) in sorted(sample.items()):
+    for _family, (index, case) in sorted(sample.items()):
         name = f"film-sub-{index:03d}.{case[1]}"
         path = folder / name
         path.write_bytes(case[2])

@@ -14,7 +14,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from ministudio.errors import ConfigError
 from ministudio.film import load_film, read_film
 from ministudio.film.bounds import MAX_DEPTH, MAX_FILE_BYTES, MAX_TEXT, MAX_VALUES

@@ -13,7 +13,6 @@ import difflib
 import enum
 import json
 import math
-import os
 import re
 import stat
 import tomllib
