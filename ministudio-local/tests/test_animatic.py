@@ -134,18 +134,115 @@ def test_camera_moves_change_the_picture(photos: dict[str, Path]) -> None:
     assert np.array_equal(a[body], b[body])
 
 
-def test_first_frame_opens_the_shot(photos: dict[str, Path], tmp_path: Path) -> None:
+def test_a_cut_is_a_cut_the_previous_frame_is_not_blended_in(photos: dict[str, Path],
+                                                              tmp_path: Path) -> None:
     red = tmp_path / "prev.png"
     Image.new("RGB", (640, 360), (220, 30, 30)).save(red)
     req = _request(photos, first_frame=red, duration_s=2.0)
-    board = Board(plan_shot(req), camera_move("static"))
-    assert board.crossfade > 0
-    h = board.plan.height
-    mid = slice(h // 4, 3 * h // 4)
-    f0 = np.asarray(board.frame(0))[mid].astype(np.float32)
-    fend = np.asarray(board.frame(board.plan.frames - 1))[mid].astype(np.float32)
-    redness = lambda a: float((a[..., 0] - a[..., 2]).mean())  # noqa: E731
-    assert redness(f0) > redness(fend) + 60
+    with_frame = Board(plan_shot(req), camera_move("static"))
+    without = Board(plan_shot(attrs.evolve(req, first_frame=None)), camera_move("static"))
+    for i in (0, 5, 12):
+        assert np.array_equal(np.asarray(with_frame.frame(i)), np.asarray(without.frame(i)))
+
+
+def _graphics(board: Board, i: int) -> float:
+    """How much the frame differs from its bare picture (slate, captions, timecode)."""
+    u = board.camera_u(i)
+    a = np.asarray(board.frame(i), dtype=np.int16)
+    b = np.asarray(board.picture(u), dtype=np.int16)
+    return float(np.abs(a - b).mean())
+
+
+def test_graphics_stay_out_of_a_dissolve(photos: dict[str, Path]) -> None:
+    """Inside the transition windows the frame is the bare picture, so the editor's dissolve
+    blends pictures, not two slates, timecodes and captions."""
+    direction = {**_request(photos).direction,
+                 "transition_in": {"type": "dissolve", "seconds": 0.5},
+                 "transition_out": {"type": "fade", "seconds": 0.25}}
+    req = _request(photos, duration_s=3.0, fps=24, direction=direction)
+    board = Board(plan_shot(req), camera_move("slow push in"))
+    n = board.plan.frames
+    assert (board.clean_in, board.clean_out) == (12, 6)
+    for i in (0, 6, 11, n - 6, n - 1):
+        assert _graphics(board, i) == 0.0, i
+    for i in (20, 40, n - 13):
+        assert _graphics(board, i) > 2.0, i
+    assert 0.0 < _graphics(board, 13) < _graphics(board, 20)  # graphics fade in after it
+    cut = Board(plan_shot(_request(photos, duration_s=3.0)), camera_move("slow push in"))
+    assert _graphics(cut, 0) > 2.0 and _graphics(cut, n - 1) > 2.0  # a cut keeps them
+
+
+def test_title_card_only_on_the_opening_clip(photos: dict[str, Path]) -> None:
+    base = {"shot_type": "wide", "title": "The Umbrella"}
+
+    def top(direction: dict) -> np.ndarray:
+        req = _request(photos, reference_images=[], direction=direction, duration_s=3.0)
+        board = Board(plan_shot(req), camera_move("static"))
+        h = board.plan.height
+        return np.asarray(board.frame(10), dtype=np.int16)[h // 6: h // 2]
+
+    opening = top({**base, "opening": True})
+    later = top({**base, "opening": False})
+    bare = top({"shot_type": "wide"})
+    assert np.abs(opening - bare).mean() > 3  # the card is there
+    assert np.array_equal(later, bare)  # and nowhere else
+
+
+def test_every_camera_movement_of_the_shipped_presets_is_a_move() -> None:
+    from ministudio.film.presets import CINEMATOGRAPHY_PRESETS
+
+    for name, preset in CINEMATOGRAPHY_PRESETS.items():
+        move = camera_move(preset.movement).name
+        assert (move == "static") == (preset.movement == "static"), (name, preset.movement, move)
+    assert camera_move("slow aerial drift").name.startswith("truck")
+    assert camera_move("fast tracking alongside the subject").name.startswith("truck")
+    assert camera_move("handheld, subtle sway").name == "handheld"
+    assert camera_move("tracking in").name == "push-in"
+
+
+def _umbrella_shot(photos: dict[str, Path], **direction: object) -> ClipRequest:
+    base = {
+        "shot_type": "over-the-shoulder",
+        "action": "Theo tilts his umbrella towards Mira while the rain hammers the glass roof "
+                  "of the bus stop and the forty-two finally turns the corner.",
+        "characters": [{"id": "mira", "name": "Mira"}, {"id": "theo", "name": "Theo"}],
+        "dialogue": [{"speaker": "Theo", "line": "The forty-two is always late on rainy days."},
+                     {"speaker": "Mira", "line": "Then I'm going to need that umbrella."}],
+        "narration": "Some friendships start with a bus that never comes and an umbrella "
+                     "that is just big enough for two people who have never met.",
+    }
+    refs = [ReferenceImage(path=photos["astronaut"], label="mira"),
+            ReferenceImage(path=photos["hopper"], label="theo")]
+    return _request(photos, aspect_ratio="9:16", resolution="720p", reference_images=refs,
+                    direction={**base, **direction})
+
+
+def test_portrait_captions_and_dialogue_are_whole(photos: dict[str, Path]) -> None:
+    from ministudio_local.animatic.caption import band_lines, dialogue_rows
+
+    plan = plan_shot(_umbrella_shot(photos))
+    assert (plan.width, plan.height) == (720, 1280)
+    f, lines = band_lines(plan)
+    text = " ".join(t for t, _ in lines)
+    assert "…" not in text and text.endswith("two people who have never met.")
+    assert f.size >= 16 and all(f.getlength(t) <= plan.width * 0.9 for t, _ in lines)
+    for speaker, line in plan.dialogue:
+        f, rows = dialogue_rows(plan, f"{speaker.upper()}: “{line}”")
+        assert "…" not in " ".join(rows) and f.size >= 20
+
+
+def test_over_the_shoulder_keeps_the_speaker_in_frame(photos: dict[str, Path]) -> None:
+    from ministudio_local.animatic.compose import build_cards
+
+    plan = plan_shot(_umbrella_shot(photos))
+    cards = build_cards(plan, 1.0)
+    speaker, shoulder = cards  # the foreground shoulder is drawn last
+    assert speaker.name == "Theo" and shoulder.name == "Mira"  # looking past the listener
+    w = speaker.sprite.size[0]
+    assert speaker.cx - w / 2 >= 0 and speaker.cx + w / 2 <= plan.width
+    # the shoulder covers no more than the outer quarter of the speaker's card
+    sw = shoulder.sprite.size[0]
+    assert shoulder.cx + sw / 2 <= speaker.cx - w / 4 + 1
 
 
 def test_empty_direction_captions_the_prompt(photos: dict[str, Path]) -> None:

@@ -110,7 +110,7 @@ def generate_clip(request: ClipRequest, context: Any) -> ClipResult | None:
             "camera_move": stats.move,
             "characters": [c.name or c.id for c in stats.plan.characters],
             "backdrop": "environment image" if stats.plan.backdrop else "painted",
-            "crossfade_frames": stats.crossfade_frames,
+            "clean_frames": [stats.clean_in_frames, stats.clean_out_frames],
         },
     )
 

@@ -250,7 +250,8 @@ def _plan(
     unknown_price: set[str] = set()
     last_clip: dict[str, str] = {}  # shot key -> id of its last clip
 
-    for state in world_states(film):
+    states = list(world_states(film))
+    for index, state in enumerate(states):
         shot = state.shot
         where = state.path
         provider, model_id = _clip_choice(film, state, settings)
@@ -405,7 +406,8 @@ def _plan(
                 first_frame=shot.start_frame if k == 1 and continues_from is None else None,
                 last_frame=shot.end_frame if k == len(segs) else None,
                 generate_audio=generate_audio, shot_id=seg_id,
-                direction={**direction, "segment": k, "segments": len(segs)},
+                direction={**direction, "segment": k, "segments": len(segs),
+                           **_edges(states, index, k, len(segs))},
             )
             if collect:
                 probe = request if continues_from is None else attrs.evolve(
@@ -488,6 +490,27 @@ def _speech_problems(film: Film, where: str, lines: list[SpeechLine], provider: 
             if msg not in out and msg not in reported:
                 out.append(msg)
     return out
+
+
+def _edges(states: list[ShotState], index: int, segment: int, segments: int) -> dict[str, Any]:
+    """Where a clip sits in the cut: ``opening`` (the film's first clip) and how it is entered
+    and left (``transition_in`` / ``transition_out``: ``{"type": "dissolve"|"fade",
+    "seconds": s}``, ``None`` for a cut), so a provider that draws graphics (the animatic's
+    title card, slate and captions) can keep them to the opening and out of a dissolve."""
+
+    def edge(state: ShotState) -> dict[str, Any] | None:
+        shot = state.shot
+        if shot.transition == Transition.CUT:
+            return None
+        seconds = shot.transition_s if shot.transition_s is not None else DEFAULT_TRANSITION_S
+        return {"type": shot.transition.value, "seconds": float(seconds)}
+
+    last = segment == segments and index + 1 < len(states)
+    return {
+        "opening": index == 0 and segment == 1,
+        "transition_in": edge(states[index]) if index and segment == 1 else None,
+        "transition_out": edge(states[index + 1]) if last else None,
+    }
 
 
 def _direction(film: Film, state: ShotState, fr: Any) -> dict[str, Any]:

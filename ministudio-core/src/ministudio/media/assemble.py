@@ -476,6 +476,18 @@ def _dip(a, b, alpha: float):  # type: ignore[no-untyped-def]
     return av.VideoFrame.from_ndarray(out, format="rgb24")
 
 
+def _dip(a, b, alpha: float):  # type: ignore[no-untyped-def]
+    """Fade through black at ``alpha`` of the way through the overlap: the outgoing frame
+    ``a`` darkens to black over the first half, the incoming ``b`` rises from black over the
+    second; the two pictures are never on screen together."""
+    import av
+    import numpy as np
+
+    x = (a if alpha < 0.5 else b).to_ndarray(format="rgb24").astype(np.float32)
+    out = (x * abs(1.0 - 2.0 * alpha) + 0.5).astype(np.uint8)
+    return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+
 # -- muxing --------------------------------------------------------------------------------
 
 

@@ -74,41 +74,49 @@ MOVES = (
 )
 
 
+#: words that mean "the camera travels sideways" (a truck), e.g. a drone's slow drift or a
+#: tracking shot alongside a walking subject
+_SIDEWAYS = (r"truck|crab|slide|glide|drift|float|alongside|follow|tracking|track(?!\w*[- ]?(in|out)\b)"
+             r"|dolly(?![- ]?(in|out)\b)|sideways|lateral|travel")
+
+
 def camera_move(movement: str, *, seed: int = 0, strength: float = 1.0) -> CameraMove:
     """Interpret a free-text camera movement (``"slow push in"``, ``"pan left"``, ``"orbit"``,
-    ``"dolly out"``, ``"handheld"``...) as a :class:`CameraMove`. Unknown text is ``static``."""
-    m = movement.lower()
-    s = strength * (0.6 if re.search(r"\b(slow|subtle|gentle|slight)", m) else 1.0)
-    s *= 1.4 if re.search(r"\b(fast|quick|rapid|whip)", m) else 1.0
-    shake = 0.004 * strength if re.search(r"hand-?held|shak", m) else 0.0
-    left = "left" in m or "counter" in m
-    if re.search(r"push|dolly[- ]?in|zoom[- ]?in|track[- ]?in|move[- ]?in", m):
+    ``"dolly out"``, ``"handheld"``, ``"slow aerial drift"``, ``"fast tracking alongside the
+    subject"``...) as a :class:`CameraMove`. Text naming no move is ``static``."""
+    m = movement.lower().replace("_", " ")
+    s = strength * (0.6 if re.search(r"\b(slow|subtle|gentle|slight|soft|lazy)", m) else 1.0)
+    s *= 1.4 if re.search(r"\b(fast|quick|rapid|whip|swift|brisk)", m) else 1.0
+    shake = 0.004 * strength if re.search(r"hand-?held|shak|sway|wobbl|jitter", m) else 0.0
+    left = bool(re.search(r"\bleft|counter", m))
+    down = bool(re.search(r"\bdown|descen|lower", m))
+    if re.search(r"\b(push|dolly[- ]?in|zoom[- ]?in|track[- ]?in|move[- ]?in|creep[- ]?in)\b"
+                 r"|push[- ]?in|close[- ]?in|tracking[- ]in\b", m):
         return CameraMove(name="push-in", zoom=(1.0, 1.0 + 0.28 * s), near_factor=1.0,
                           shake=shake, seed=seed)
-    if re.search(r"pull|dolly[- ]?out|zoom[- ]?out|track[- ]?out|move[- ]?out|reveal", m):
+    if re.search(r"\b(pull|dolly[- ]?out|zoom[- ]?out|track[- ]?out|move[- ]?out|back[- ]?out)\b"
+                 r"|pull[- ]?(out|back)|reveal|widen|tracking[- ](out|back)\b", m):
         return CameraMove(name="pull-out", zoom=(1.0 + 0.28 * s, 1.0), near_factor=1.0,
                           shake=shake, seed=seed)
-    if re.search(r"orbit|arc|circl|around", m):
+    if re.search(r"orbit|\barc|circl|around|360", m):
         d = -1.0 if left else 1.0
         return CameraMove(name="orbit-left" if left else "orbit-right", zoom=(1.08, 1.08),
                           dx=(-0.09 * s * d, 0.09 * s * d), near_factor=-0.9, shake=shake,
                           seed=seed)
-    if re.search(r"crane|boom|jib|pedestal", m):
-        up = "down" not in m
-        return CameraMove(name="crane-up" if up else "crane-down", zoom=(1.03, 1.03),
-                          dy=(0.08 * s, -0.08 * s) if up else (-0.08 * s, 0.08 * s),
+    if re.search(r"crane|boom|jib|pedestal|\brise|rising|ascen|descen", m):
+        return CameraMove(name="crane-down" if down else "crane-up", zoom=(1.03, 1.03),
+                          dy=(-0.08 * s, 0.08 * s) if down else (0.08 * s, -0.08 * s),
                           near_factor=2.0, shake=shake, seed=seed)
     if re.search(r"tilt", m):
-        up = "down" not in m
-        return CameraMove(name="tilt-up" if up else "tilt-down", zoom=(1.02, 1.02),
-                          dy=(0.09 * s, -0.09 * s) if up else (-0.09 * s, 0.09 * s),
+        return CameraMove(name="tilt-down" if down else "tilt-up", zoom=(1.02, 1.02),
+                          dy=(-0.09 * s, 0.09 * s) if down else (0.09 * s, -0.09 * s),
                           near_factor=1.0, shake=shake, seed=seed)
-    if re.search(r"truck|track|dolly|slide|crab", m):
+    if re.search(_SIDEWAYS, m) or re.search(r"aerial|drone|fly|flying|sweep", m):
         d = -1.0 if left else 1.0
         return CameraMove(name="truck-left" if left else "truck-right", zoom=(1.02, 1.02),
                           dx=(-0.07 * s * d, 0.07 * s * d), near_factor=2.2, shake=shake,
                           seed=seed)
-    if re.search(r"pan|whip", m):
+    if re.search(r"\bpan|whip|swish", m):
         d = -1.0 if left else 1.0
         return CameraMove(name="pan-left" if left else "pan-right", zoom=(1.02, 1.02),
                           dx=(-0.12 * s * d, 0.12 * s * d), near_factor=1.15, shake=shake,

@@ -16,7 +16,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ministudio_local.animatic.plan import ShotPlan
 
-__all__ = ["Piece", "build_overlays", "draw_timecode", "font", "timecode_box"]
+__all__ = ["Piece", "band_lines", "build_overlays", "dialogue_rows", "draw_timecode", "fit_lines",
+           "font", "timecode_box"]
 
 AMBER = (255, 214, 102, 255)
 WHITE = (245, 245, 240, 255)
@@ -88,6 +89,24 @@ def _wrap(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_w: flo
     return out
 
 
+def fit_lines(text: str, size: int, max_w: float, lines: int,
+              smallest: float = 0.72) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, list[str]]:
+    """The font and wrapped lines for ``text``: the whole text in at most ``lines`` lines,
+    shrinking the font down to ``smallest`` of ``size`` before anything is cut with "…"."""
+    for k in range(0, 8):
+        f = font(max(10, int(size * (1 - (1 - smallest) * k / 7))))
+        out = _wrap(text, f, max_w, lines + 1)
+        if len(out) <= lines:
+            return f, out
+    return f, _wrap(text, f, max_w, lines)
+
+
+def _text_size(plan: ShotPlan, k: float) -> int:
+    """A text size from the frame's short side, so portrait frames get the same size of
+    lettering as landscape ones (not one scaled to their tall height)."""
+    return max(12, int(min(plan.width, plan.height) * k))
+
+
 def _move_glyph(d: ImageDraw.ImageDraw, name: str, x: int, y: int, s: int) -> None:
     """A small vector icon of the camera move, as drawn in storyboard margins."""
     c = AMBER
@@ -120,10 +139,12 @@ def _move_glyph(d: ImageDraw.ImageDraw, name: str, x: int, y: int, s: int) -> No
 
 
 def _bar(plan: ShotPlan) -> tuple[int, int, bool]:
-    """(bar height, row height, two rows?): narrow (portrait) frames get a two-row slate."""
+    """(bar height, row height, two rows?): narrow (portrait) frames get a two-row slate,
+    with a third row for the location when it has one."""
     row = max(22, int(min(plan.height, plan.width) * 0.062))
     two = plan.width < plan.height * 1.2
-    return (2 * row if two else row), row, two
+    rows = (3 if plan.environment else 2) if two else 1
+    return rows * row, row, two
 
 
 def fit_text(text: str, f: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float) -> str:
@@ -156,10 +177,15 @@ def _slate(plan: ShotPlan, move_name: str) -> Piece:
     parts = [plan.shot_type.replace("-", " ").upper(), move_name.replace("-", " ").upper()]
     if plan.lens:
         parts.append(plan.lens)
-    if plan.environment:
+    if plan.environment and not two:
         parts.append(plan.environment)
     room = W - x - row * 0.4 - (0 if two else timecode_width(plan) + row // 2)
     d.text((x, y_mid), fit_text("  ·  ".join(parts), f, room), font=f, fill=WHITE, anchor="lm")
+    if two and plan.environment:  # the location on its own row, at a size that fits
+        x0 = int(row * 0.4)
+        fe, rows = fit_lines(plan.environment, int(row * 0.5), W - 2 * x0, 1, smallest=0.7)
+        d.text((x0, 2 * row + row // 2), rows[0], font=fe, fill=(215, 215, 225, 255),
+               anchor="lm")
     d.line([0, bar_h - 1, W, bar_h - 1], fill=(255, 214, 102, 140), width=1)
     return Piece(image=im, x=0, y=0)
 
@@ -202,17 +228,41 @@ def _corners(plan: ShotPlan) -> list[Piece]:
     return out
 
 
+def band_lines(plan: ShotPlan) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont,
+                                         list[tuple[str, tuple[int, int, int, int]]]]:
+    """The caption band's font and (line, colour) rows: the action, then the narration, whole
+    (portrait frames get more rows, and the type shrinks before anything is cut)."""
+    W = plan.width
+    size = _text_size(plan, 0.034)
+    room = W - 2 * int(W * 0.05)
+    portrait = W < plan.height
+    parts = []
+    if plan.action:
+        parts.append((plan.action, WHITE, 4 if portrait else 2))
+    if plan.narration:
+        parts.append(("V.O. - " + plan.narration, (190, 220, 255, 255), 6 if portrait else 3))
+    fitted = [(fit_lines(text, size, room, n), colour) for text, colour, n in parts]
+    f = font(min([size] + [fr[0].size for fr, _ in fitted]))
+    # one size for the whole band: rows fitted at a larger size fit at the smaller one
+    return f, [(row, colour) for (_, rows), colour in fitted for row in rows]
+
+
+def dialogue_rows(plan: ShotPlan, text: str) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont,
+                                                       list[str]]:
+    """A subtitle's font and rows (three rows on portrait frames, two on landscape)."""
+    W, H = plan.width, plan.height
+    return fit_lines(text, _text_size(plan, 0.040), W * (0.9 if W < H else 0.8),
+                     3 if W < H else 2)
+
+
 def _band(plan: ShotPlan) -> Piece | None:
     """The action line (and narration) in a band at the bottom of the frame."""
     W, H = plan.width, plan.height
-    fs = max(12, int(H * 0.034))
-    f = font(fs)
     margin = int(W * 0.05)
-    lines = [(t, WHITE) for t in _wrap(plan.action, f, W - 2 * margin, 2)] if plan.action else []
-    if plan.narration:
-        lines += [(t, (190, 220, 255, 255)) for t in _wrap("V.O. - " + plan.narration, f, W - 2 * margin, 2)]
+    f, lines = band_lines(plan)
     if not lines:
         return None
+    fs = f.size
     lh = int(fs * 1.3)
     pad = int(fs * 0.6)
     bh = lh * len(lines) + 2 * pad
@@ -229,14 +279,13 @@ def _dialogue(plan: ShotPlan, band_h: int) -> list[Piece]:
     if not plan.dialogue:
         return []
     W, H = plan.width, plan.height
-    fs = max(12, int(H * 0.040))
-    f = font(fs)
     dur = plan.frames / plan.fps
     share = dur / len(plan.dialogue)
     out = []
     for i, (speaker, line) in enumerate(plan.dialogue):
         text = f"{speaker.upper()}: “{line}”" if speaker else f"“{line}”"
-        rows = _wrap(text, f, W * 0.8, 2)
+        f, rows = dialogue_rows(plan, text)
+        fs = f.size
         lh = int(fs * 1.25)
         tw = int(max(f.getlength(r) for r in rows)) + fs
         im = Image.new("RGBA", (tw, lh * len(rows) + fs // 2), (0, 0, 0, 0))
@@ -252,12 +301,13 @@ def _dialogue(plan: ShotPlan, band_h: int) -> list[Piece]:
 
 
 def _title(plan: ShotPlan) -> Piece | None:
-    if not plan.title:
+    """The film's title card, on the opening clip only."""
+    if not plan.title or not plan.opening:
         return None
     W, H = plan.width, plan.height
-    fs = max(14, int(H * (0.075 if not plan.characters else 0.05)))
-    f = font(fs)
-    rows = _wrap(plan.title.upper(), f, W * 0.8, 2)
+    f, rows = fit_lines(plan.title.upper(), _text_size(plan, 0.075 if not plan.characters else 0.06),
+                        W * 0.8, 2)
+    fs = f.size
     lh = int(fs * 1.2)
     tw = int(max(f.getlength(r) for r in rows)) + 2 * fs
     th = lh * len(rows) + fs
@@ -273,8 +323,34 @@ def _title(plan: ShotPlan) -> Piece | None:
                  end_s=min(2.0, 0.5 * dur), fade_s=min(0.3, 0.1 * dur))
 
 
+def _cast_label(plan: ShotPlan) -> Piece | None:
+    """In close-ups the cards carry no name tag (it would sit under the subtitles): the names,
+    with what the shot says they wear, go in a label under the slate instead."""
+    if plan.labels_on_cards or not plan.characters:
+        return None
+    W, H = plan.width, plan.height
+    size = _text_size(plan, 0.028)
+    pad = size // 2
+    rows: list[tuple[str, ImageFont.FreeTypeFont | ImageFont.ImageFont, tuple[int, ...]]] = []
+    for ch in plan.characters[:3]:
+        name = displayable((ch.name or ch.id).upper())
+        f, lines = fit_lines(f"{name}  ·  {ch.note}" if ch.note else name, size, W * 0.6, 1, 0.7)
+        rows.append((lines[0], f, (255, 240, 200, 255)))
+    lh = int(size * 1.35)
+    tw = int(max(f.getlength(t) for t, f, _ in rows)) + 2 * pad
+    im = Image.new("RGBA", (tw, lh * len(rows) + pad), (20, 20, 24, 200))
+    d = ImageDraw.Draw(im)
+    d.rectangle([0, 0, tw - 1, im.size[1] - 1], outline=(255, 214, 102, 200), width=1)
+    for i, (text, f, colour) in enumerate(rows):
+        d.text((pad, pad // 2 + i * lh + lh // 2), text, font=f, fill=colour, anchor="lm")
+    return Piece(image=im, x=int(W * 0.05), y=_bar(plan)[0] + int(H * 0.02))
+
+
 def build_overlays(plan: ShotPlan, move_name: str) -> list[Piece]:
     pieces: list[Piece] = [*_corners(plan), _slate(plan, move_name)]
+    label = _cast_label(plan)
+    if label is not None:
+        pieces.append(label)
     band = _band(plan)
     if band is not None:
         pieces.append(band)

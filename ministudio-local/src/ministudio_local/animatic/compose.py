@@ -253,10 +253,24 @@ def _shadow(sprite: Image.Image, offset: int, blur: int) -> Image.Image:
 _TONES = [(70, 84, 110), (110, 80, 72), (74, 98, 80), (100, 90, 120), (120, 104, 70), (80, 80, 80)]
 
 
-def build_cards(plan: ShotPlan, max_zoom: float) -> list[Card]:
+def _listener_first(plan: ShotPlan, chars: list[CharacterCard]) -> list[CharacterCard]:
+    """Over the shoulder: the camera looks past the listener onto the speaker, so the
+    foreground shoulder is someone who is not the shot's first speaker."""
+    speaker = next((sp.lower() for sp, _ in plan.dialogue if sp), None)
+    if speaker is None:
+        return chars
+    talking = [i for i, c in enumerate(chars) if speaker in (c.name.lower(), c.id.lower())]
+    if not talking:
+        return chars
+    listener = next(i for i in range(len(chars)) if i != talking[0])
+    return [chars[listener]] + [c for i, c in enumerate(chars) if i != listener]
+
+
+def build_cards(plan: ShotPlan, max_zoom: float, *, tags: bool = True) -> list[Card]:
     """Place the characters by shot type: card size from the shot scale, spread across the
     frame (one: slightly off-centre with lead room; two: on the thirds; over-the-shoulder: the
-    first as a dark foreground shoulder)."""
+    listener as a dark foreground shoulder, the speaker whole in frame). ``tags=False``: no
+    name tags (the bare picture a transition blends)."""
     chars: list[CharacterCard] = list(plan.characters)
     if not chars:
         return []
@@ -265,14 +279,23 @@ def build_cards(plan: ShotPlan, max_zoom: float) -> list[Card]:
     card_h = plan.card_height * H
     card_w = card_h * 0.78
     ots = plan.shot_type == "over-the-shoulder" and n >= 2
-    if not ots and n * card_w > 0.92 * W:
+    if ots:
+        chars = _listener_first(plan, chars)
+        rest = n - 1
+        if rest * card_w > 0.62 * W:  # the speaker(s) fit in the frame beside the shoulder
+            card_w = 0.62 * W / rest
+            card_h = card_w / 0.78
+    elif n * card_w > 0.92 * W:
         card_w = 0.92 * W / n
         card_h = card_w / 0.78
     if n == 1:
         xs = [0.5 if plan.shot_type in ("close-up", "extreme-close-up", "insert") else 0.42]
     elif ots:
         rest = n - 1
-        xs = [0.16] + [0.64 + (0.0 if rest == 1 else 0.24 * (i / (rest - 1) - 0.5)) for i in range(rest)]
+        right = min(0.64, 0.97 - rest * card_w / W / 2)
+        # the shoulder's place is set once its sprite is built (below)
+        xs = [0.0] + [right + (0.0 if rest == 1 else 0.24 * (i / (rest - 1) - 0.5))
+                      for i in range(rest)]
     elif n == 2:
         xs = [0.33, 0.67]
     else:
@@ -288,7 +311,7 @@ def build_cards(plan: ShotPlan, max_zoom: float) -> list[Card]:
             sprite = _portrait_sprite(ch.portrait, sw, sh, dark=0.7 if fg else 0.0)
         else:
             sprite = _silhouette(sw, sh, (30, 30, 34) if fg else _TONES[i % len(_TONES)])
-        if not fg:
+        if not fg and tags and plan.labels_on_cards:
             sprite = _name_tag(sprite, ch.name, scale=max(0.6, sh / 700), note=ch.note)
         scale = max(1, int(sh / 120))
         sprite = _shadow(sprite, offset=2 * scale, blur=3 * scale)
@@ -299,7 +322,10 @@ def build_cards(plan: ShotPlan, max_zoom: float) -> list[Card]:
         cards.append(Card(sprite=sprite, cx=cx, cy=cy, height=sprite.size[1] / q, name=ch.name))
     # near cards drawn last (over-the-shoulder foreground on top)
     if ots:
-        cards = cards[1:] + cards[:1]
+        # the shoulder covers at most the outer quarter of the speaker's card, never the face
+        fg, speaker = cards[0], cards[1]
+        edge = speaker.cx - speaker.sprite.size[0] / 4
+        cards = cards[1:] + [attrs.evolve(fg, cx=edge - fg.sprite.size[0] / 2)]
     return cards
 
 

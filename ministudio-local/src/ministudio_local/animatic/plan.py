@@ -2,8 +2,9 @@
 
 Reads the documented ``request.direction`` keys (``shot_type``, ``camera`` {``movement``,
 ``lens``}, ``action``, ``characters``, ``environment`` {``palette``, ``lighting``,
-``time_of_day``, ``description``}, ``mood``, ``dialogue``, ``narration``, ``title``) and the
-reference images. Anything missing falls back to the prompt, so a bare prompt still gives a
+``time_of_day``, ``description``}, ``mood``, ``dialogue``, ``narration``, ``title``,
+``opening``, ``transition_in`` / ``transition_out`` {``type``, ``seconds``}) and the reference
+images. Anything missing falls back to the prompt, so a bare prompt still gives a
 readable board.
 """
 
@@ -102,7 +103,18 @@ class ShotPlan:
     palette: tuple[str, ...]
     lighting: str
     environment: str
-    first_frame: Path | None
+    #: the film's first clip: the only one that shows the title card
+    opening: bool = True
+    #: seconds of a dissolve/fade into and out of this clip (0: a cut); the graphics stay out
+    #: of them, so a transition blends pictures, not captions
+    transition_in_s: float = 0.0
+    transition_out_s: float = 0.0
+
+    @property
+    def labels_on_cards(self) -> bool:
+        """Name tags ride on the cards, except in close-ups, where a tag on the chest would
+        sit under the subtitles: there the names go in a corner label instead."""
+        return self.card_height < 0.9
 
 
 def _text(value: Any) -> str:
@@ -182,6 +194,15 @@ def _palette(env: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+def _transition_s(value: Any) -> float:
+    if not isinstance(value, Mapping) or str(value.get("type") or "cut") == "cut":
+        return 0.0
+    try:
+        return max(0.0, float(value.get("seconds") or 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def plan_shot(request: ClipRequest) -> ShotPlan:
     """Everything the renderer needs, resolved from the request (pure, no I/O)."""
     d = request.direction
@@ -225,5 +246,8 @@ def plan_shot(request: ClipRequest) -> ShotPlan:
             x for x in (_text(env.get("lighting")), _text(env.get("time_of_day"))) if x
         ),
         environment=_text(env.get("description") or env.get("id")),
-        first_frame=request.first_frame,
+        # a request from elsewhere (no ``opening`` key) keeps its title card
+        opening=bool(d.get("opening", True)),
+        transition_in_s=_transition_s(d.get("transition_in")),
+        transition_out_s=_transition_s(d.get("transition_out")),
     )

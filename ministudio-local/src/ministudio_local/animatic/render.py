@@ -1,4 +1,10 @@
-"""Render one animatic shot: plan, build layers once, then per frame move the camera over them."""
+"""Render one animatic shot: plan, build layers once, then per frame move the camera over them.
+
+A cut is a cut: the clip never blends in another picture (a ``first_frame`` from the previous
+clip carries that clip's slate and captions). Transitions are the editor's job; inside the
+frames of a dissolve or fade (``direction.transition_in`` / ``transition_out``) the graphics
+are faded out, so the assembler's dissolve blends the two pictures, not two sets of captions.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +24,7 @@ from ministudio_local.animatic.compose import (
     Card,
     build_backdrop,
     build_cards,
-    cover,
     fit_overscan,
-    load_image,
 )
 from ministudio_local.animatic.encode import VideoWriter, to_video_frame
 from ministudio_local.animatic.plan import ShotPlan, plan_shot
@@ -38,13 +42,15 @@ class RenderStats:
     width: int
     height: int
     fps: int
-    crossfade_frames: int
+    #: frames at the start / end drawn without graphics (the transition windows)
+    clean_in_frames: int = 0
+    clean_out_frames: int = 0
 
 
 class Board:
     """The layers of one shot and how to draw any frame of it."""
 
-    def __init__(self, plan: ShotPlan, move: CameraMove) -> None:
+    def __init__(self, plan: ShotPlan, move: CameraMove, *, tags: bool = True) -> None:
         self.plan = plan
         self.move = move
         W, H = plan.width, plan.height
@@ -55,7 +61,7 @@ class Board:
         self.cw, self.ch, self.q = fit_overscan(W, H, move.max_offset, min(zf), max(zf))
         rng = np.random.default_rng(plan.seed)
         self.backdrop = build_backdrop(plan, (self.cw, self.ch), rng)
-        self.cards: list[Card] = build_cards(plan, max(zn))
+        self.cards: list[Card] = build_cards(plan, max(zn), tags=tags)
         if move.dx == move.dy == (0.0, 0.0) and not move.shake:
             # zoom-only or locked-off: bake the cards into the plate, one resample per frame
             self._bake_cards()
@@ -68,17 +74,24 @@ class Board:
         pieces = build_overlays(plan, move.name)
         self.static_pieces = [p for p in pieces if p.start_s == 0 and p.end_s == float("inf")]
         self.timed_pieces = [p for p in pieces if p not in self.static_pieces]
-        self.first: Image.Image | None = None
-        self.crossfade = 0
-        if plan.first_frame is not None:
-            self.first = cover(load_image(plan.first_frame, "first frame"), (W, H))
-            self.crossfade = max(1, min(int(round(0.8 * plan.fps)), plan.frames // 4))
+        # frames inside the dissolve/fade windows (as the assembler counts them) and a short
+        # ramp after/before them, where the graphics fade in/out
+        half = plan.frames // 2
+        self.clean_in = min(int(round(plan.transition_in_s * plan.fps)), half)
+        self.clean_out = min(int(round(plan.transition_out_s * plan.fps)), half)
+        self.ramp = max(1, int(round(0.25 * plan.fps)))
+        # the picture a transition blends has no name tags either (same plate, same seed)
+        self._bare: Board | None = None
+        if tags and (self.clean_in or self.clean_out) and plan.characters:
+            self._bare = Board(plan, move, tags=False)
         # zooms move the camera "on twos" (12 camera positions a second at 24 fps), as
         # hand-made animatics do: half the resampling and a much cheaper encode
         self.on_twos = move.zoom[0] != move.zoom[1]
         self._sprite_cache: dict[tuple[int, int, int], Image.Image] = {}
         self._last_key: Any = None
         self._last_layers: Image.Image | None = None
+        self._pic_key: Any = None
+        self._pic: Image.Image | None = None
 
     def _bake_cards(self) -> None:
         W, H, q = self.plan.width, self.plan.height, self.q
@@ -127,29 +140,57 @@ class Board:
             y = H / 2 + (card.cy - H / 2 - v.dy * H) * v.zoom - sprite.size[1] / 2
             frame.paste(sprite, (int(round(x)), int(round(y))), sprite)
 
-    def layers(self, u: float) -> Image.Image:
-        """Backdrop, cards and the static graphics for normalised time ``u`` (cached while the
-        camera holds still)."""
+    def picture(self, u: float) -> Image.Image:
+        """Backdrop and cards, no graphics (no slate, captions, timecode or name tags), for
+        normalised time ``u``: what the frames inside a transition show."""
+        return self._bare.scene(u) if self._bare is not None else self.scene(u)
+
+    def scene(self, u: float) -> Image.Image:
+        """Backdrop and cards (with their name tags) for normalised time ``u`` (cached while
+        the camera holds still)."""
         far, near = self.move.at(u)
         key = (round(far.zoom, 5), round(far.dx, 5), round(far.dy, 5))
-        if key != self._last_key or self._last_layers is None:
+        if key != self._pic_key or self._pic is None:
             frame = self._far(far)
             self._paste_cards(frame, near)
+            self._pic_key, self._pic = key, frame
+        return self._pic
+
+    def layers(self, u: float) -> Image.Image:
+        """The picture with the static graphics for normalised time ``u`` (cached while the
+        camera holds still)."""
+        pic = self.scene(u)
+        if self._pic_key != self._last_key or self._last_layers is None:
+            frame = pic.copy()
             for p in self.static_pieces:
                 frame.paste(p.image, (p.x, p.y), p.image)
-            self._last_key, self._last_layers = key, frame
+            self._last_key, self._last_layers = self._pic_key, frame
         return self._last_layers
+
+    def graphics_alpha(self, index: int) -> float:
+        """How visible slate, captions and timecode are on frame ``index``: 0 inside the
+        transition windows, ramping to 1 outside them."""
+        g = 1.0
+        if self.clean_in:
+            g = min(g, (index - self.clean_in + 1) / self.ramp)
+        if self.clean_out:
+            g = min(g, (self.plan.frames - self.clean_out - index) / self.ramp)
+        return max(0.0, min(1.0, g))
+
+    def camera_u(self, index: int) -> float:
+        """The camera's normalised time on frame ``index`` (zooms move on twos)."""
+        plan = self.plan
+        cam = index - index % 2 if self.on_twos and index < plan.frames - 1 else index
+        return cam / (plan.frames - 1) if plan.frames > 1 else 0.0
 
     def frame(self, index: int) -> Image.Image:
         plan = self.plan
-        cam = index - index % 2 if self.on_twos and index < plan.frames - 1 else index
-        u = cam / (plan.frames - 1) if plan.frames > 1 else 0.0
+        u = self.camera_u(index)
         t = index / plan.fps
+        g = self.graphics_alpha(index)
+        if g <= 0.0:
+            return self.picture(u).copy()
         frame = self.layers(u).copy()
-        if self.first is not None and index < self.crossfade:
-            a = (index + 1) / (self.crossfade + 1)
-            a = a * a * (3 - 2 * a)
-            frame = Image.blend(self.first, frame, a)
         for p in self.timed_pieces:
             alpha = p.alpha_at(t)
             if alpha <= 0:
@@ -160,6 +201,8 @@ class Board:
                 img.putalpha(img.getchannel("A").point(lambda v, a=alpha: int(v * a)))
             frame.paste(img, (p.x, p.y), img)
         draw_timecode(ImageDraw.Draw(frame), plan, index)
+        if g < 1.0:
+            frame = Image.blend(self.picture(u), frame, g)
         return frame
 
 
@@ -177,7 +220,8 @@ def render_animatic(
                  backdrop="image" if plan.backdrop else "painted")
     _encode(board, out_path, preset=preset, crf=crf)
     return RenderStats(plan=plan, move=move.name, frames=plan.frames, width=plan.width,
-                       height=plan.height, fps=plan.fps, crossfade_frames=board.crossfade)
+                       height=plan.height, fps=plan.fps, clean_in_frames=board.clean_in,
+                       clean_out_frames=board.clean_out)
 
 
 def _encode(board: Board, out_path: Path, *, preset: str, crf: int) -> None:
