@@ -328,3 +328,19 @@ def test_every_clip_odd_means_one_reencode(shot_clips: list[Path], tmp_path: Pat
     result = assemble([AssemblyShot(clip=c) for c in clips], tmp_path / "film.mp4", SETTINGS)
     assert result.mode == "reencode" and "25 fps" in result.reason
     assert result.frames == 72 and abs(result.av_offset_s) < FRAME
+
+
+def test_integrated_loudness_reference_values() -> None:
+    # BS.1770: a 997 Hz sine of peak A in both channels of a stereo pair reads 20·log10(A)
+    # LUFS; in one (mono) channel 3 dB less; silence and < 400 ms are -inf
+    t = np.arange(3 * RATE) / RATE
+    sine = 0.1 * np.sin(2 * np.pi * 997 * t).astype(np.float32)
+    assert integrated_loudness(np.stack([sine, sine]), RATE) == pytest.approx(-20.0, abs=0.05)
+    assert integrated_loudness(sine[None], RATE) == pytest.approx(-23.01, abs=0.05)
+    assert integrated_loudness(np.zeros((1, RATE), np.float32), RATE) == float("-inf")
+    assert integrated_loudness(sine[None, : int(0.3 * RATE)], RATE) == float("-inf")
+    # gating: a quiet second half below the relative gate leaves the loud half's level
+    gated = np.concatenate([sine, sine * 10 ** (-30 / 20)])
+    assert integrated_loudness(gated[None], RATE) == pytest.approx(-23.01, abs=0.1)
+    with pytest.raises(ValueError, match="6-channel"):
+        integrated_loudness(np.zeros((6, RATE), np.float32), RATE)

@@ -476,18 +476,6 @@ def _dip(a, b, alpha: float):  # type: ignore[no-untyped-def]
     return av.VideoFrame.from_ndarray(out, format="rgb24")
 
 
-def _dip(a, b, alpha: float):  # type: ignore[no-untyped-def]
-    """Fade through black at ``alpha`` of the way through the overlap: the outgoing frame
-    ``a`` darkens to black over the first half, the incoming ``b`` rises from black over the
-    second; the two pictures are never on screen together."""
-    import av
-    import numpy as np
-
-    x = (a if alpha < 0.5 else b).to_ndarray(format="rgb24").astype(np.float32)
-    out = (x * abs(1.0 - 2.0 * alpha) + 0.5).astype(np.uint8)
-    return av.VideoFrame.from_ndarray(out, format="rgb24")
-
-
 # -- muxing --------------------------------------------------------------------------------
 
 
@@ -671,7 +659,7 @@ class _Remuxer:
     def __init__(self, out, vout, template_ps: tuple[int, bytes] | None) -> None:  # type: ignore[no-untyped-def]
         self.out, self.vout = out, vout
         self.active = template_ps[1] if template_ps else None
-        self.last_dts: Fraction | None = None
+        self.last_dts: int | None = None  # in the output time base
 
     def clip(self, source: _Source, start_s: float, inter: _Interleaver) -> None:
         import av
@@ -685,33 +673,41 @@ class _Remuxer:
             prefix = ps[1] if ps is not None and ps[1] != self.active else b""
             if prefix:
                 self.active = ps[1]  # type: ignore[index]
-            origin = (stream.start_time or 0) * tb
-            offset = Fraction(start_s).limit_denominator(1 << 20) - origin
-            limit = Fraction(start_s + (info.video_duration_s or 0)).limit_denominator(1 << 20)
+            out_tb = self.vout.time_base or tb
+            # integer ticks of the output time base (the same as the clip's, usually)
+            scale = Fraction(tb) / Fraction(out_tb)
+            whole = scale.denominator == 1
+            k = int(scale)
+            offset = int(round(Fraction(start_s) / out_tb)) - int(round((stream.start_time or 0) * scale))
+            limit = int(round(Fraction(start_s + (info.video_duration_s or 0)) / out_tb))
+            slack = int(round(_ROUNDING_S / out_tb)) + max(1, k if whole else int(scale) + 1)
+            seconds = float(out_tb)
             for pkt in src.demux(stream):
                 if pkt.dts is None or pkt.size == 0:
                     continue
-                pts = pkt.pts * tb + offset
-                dts = pkt.dts * tb + offset
-                end = pts + (pkt.duration or 0) * tb
+                if whole:
+                    pts, dts, dur = pkt.pts * k + offset, pkt.dts * k + offset, (pkt.duration or 0) * k
+                else:
+                    pts = int(round(pkt.pts * scale)) + offset
+                    dts = int(round(pkt.dts * scale)) + offset
+                    dur = int(round((pkt.duration or 0) * scale))
                 # MP4 declares durations in milliseconds (the edit list): a clip may run up to
                 # 1 ms past its declared length without anything being wrong with it
-                if end > limit + _ROUNDING_S + tb:
+                if pts + dur > limit + slack:
                     raise _CopyFailed(f"{path.name}: packets run past the declared duration")
                 if self.last_dts is not None and dts <= self.last_dts:
-                    dts = self.last_dts + max(tb, self.vout.time_base or tb)
+                    dts = self.last_dts + 1
                     if dts > pts:
                         raise _CopyFailed(f"{path.name}: decode order cannot follow the cut")
                 self.last_dts = dts
                 if prefix:
                     new = av.Packet(prefix + bytes(pkt))
                     new.is_keyframe = pkt.is_keyframe
-                    new.duration = pkt.duration
                     pkt, prefix = new, b""
-                pkt.time_base = tb
-                pkt.pts, pkt.dts = int(round(pts / tb)), int(round(dts / tb))
+                pkt.time_base = out_tb
+                pkt.pts, pkt.dts, pkt.duration = pts, dts, dur
                 pkt.stream = self.vout
-                inter.video(pkt, float(dts))
+                inter.video(pkt, dts * seconds)
 
 
 def _write_copy(output: Path, shots: Sequence[AssemblyShot], infos: Sequence[MediaInfo],
@@ -769,27 +765,48 @@ def _normalise(clip: Path, info: MediaInfo, frames: int, s: AssemblySettings,
     return dest
 
 
+def _speech_seconds(path: Path) -> float:
+    """Length of a speech file: from the header of a PCM WAV (what TTS writes), else probed."""
+    import wave
+
+    if path.suffix.lower() == ".wav" and path.is_file():
+        try:
+            with wave.open(str(path), "rb") as w:
+                if w.getframerate() > 0 and w.getnframes() > 0:
+                    return w.getnframes() / w.getframerate()
+        except (wave.Error, EOFError, OSError):
+            pass  # float or odd WAV: probe it
+    info = probe(path)
+    if not info.has_audio:
+        raise MediaError(f"{path}: has no audio stream")
+    return info.audio_duration_s or info.duration_s
+
+
 def assemble(shots: Sequence[AssemblyShot], output: str | Path,
              settings: AssemblySettings) -> AssemblyResult:
     """Join ``shots`` into one MP4 at ``output`` (written atomically) and report how.
 
-    Every clip is validated first (:class:`MediaError` names the bad one, nothing is
-    written). The output is probed afterwards and its measured durations returned.
+    Every clip is checked first (:class:`MediaError` names the bad one, nothing is
+    written): headers, every packet demuxed, the first frame decoded. Decoding every frame
+    is :func:`validate_clip`'s job when a clip is accepted (the engine's store then verifies
+    it by hash), not repeated here. The output is probed afterwards and its measured
+    durations returned.
     """
     import av
 
     if not shots:
         raise MediaError("nothing to assemble: no shots")
     output = Path(output)
-    infos = [validate_clip(sh.clip) for sh in shots]
+    checked: dict[Path, MediaInfo] = {}
+    for sh in shots:
+        if sh.clip not in checked:
+            checked[sh.clip] = validate_clip(sh.clip, decode_all=False)
+    infos = [checked[sh.clip] for sh in shots]
     speech_info: dict[Path, float] = {}
     for sh in shots:
         for sp in sh.speech:
             if sp.wav not in speech_info:
-                info = probe(sp.wav)
-                if not info.has_audio:
-                    raise MediaError(f"{sp.wav}: has no audio stream")
-                speech_info[sp.wav] = info.audio_duration_s or info.duration_s
+                speech_info[sp.wav] = _speech_seconds(sp.wav)
             if sp.start_s < 0:
                 raise MediaError(f"{sp.wav}: speech cannot start before its shot ({sp.start_s}s)")
     blockers = _film_blockers(shots, settings)
