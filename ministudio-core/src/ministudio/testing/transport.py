@@ -11,6 +11,9 @@ __all__ = ["RecordingTransport"]
 class RecordingTransport:
     """Wraps a handler ``request -> response`` and keeps the requests it saw.
 
+    ``.requests`` is the list of every request received, in order (``httpx.Request`` /
+    ``httpx2.Request`` objects: ``.method``, ``.url``, ``.headers``, ``.content``);
+    ``.calls`` is its length; ``.handler`` may be replaced between calls.
     ``.httpx()`` / ``.httpx2()`` build the matching ``MockTransport``; providers built on SDKs
     that use ``httpx2`` (google-genai 3, openai 3, huggingface_hub 2) need the latter.
     """

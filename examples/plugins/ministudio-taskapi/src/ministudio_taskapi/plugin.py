@@ -48,13 +48,17 @@ def register_providers():  # type: ignore[no-untyped-def]
                        auth=AuthSpec(env_vars=("TASKAPI_KEY",)))
 
 
-def _client(context: Any) -> Any:
+def _auth(context: Any) -> dict[str, str]:
     key = context.secret("TASKAPI_KEY")
     if not key:
         raise AuthenticationError("taskapi: TASKAPI_KEY is not set", provider=NAME,
                                   hint="export TASKAPI_KEY=... (see the provider's README)")
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _client(context: Any) -> Any:
     return context.http_client(base_url=context.settings.get("base_url", BASE_URL),
-                               headers={"Authorization": f"Bearer {key}"})
+                               headers=_auth(context))
 
 
 def _check(resp: Any) -> Any:
@@ -85,9 +89,8 @@ async def status(job_id: str, request: ClipRequest, context: Any) -> jobs.JobSta
 
 
 async def fetch(job_id: str, done: jobs.JobStatus, request: ClipRequest, context: Any) -> Any:
-    key = context.secret("TASKAPI_KEY")
     return await jobs.download(done.outputs[0], context.workdir / f"{job_id}.mp4", context,
-                               provider=NAME, headers={"Authorization": f"Bearer {key}"})
+                               provider=NAME, headers=_auth(context))
 
 
 @hookimpl
