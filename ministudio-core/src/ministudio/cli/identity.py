@@ -12,6 +12,14 @@ from ministudio.cli import AppState, emit_json
 __all__ = ["score_identity"]
 
 
+def _result(row: dict[str, Any]) -> str:
+    """match / below for a face score; n/a when no face scorer applied (a look score
+    measures colour and structure, not who it is, so it is not judged here)."""
+    if row["kind"] != "face":
+        return "[dim]n/a[/]"
+    return "[green]match[/]" if row["passed"] else "[red]below[/]"
+
+
 @click.command("score-identity")
 @click.option("--reference", "-r", "references", multiple=True, required=True,
               type=click.Path(path_type=Path), metavar="IMG",
@@ -85,7 +93,7 @@ def score_identity(state: AppState, references: tuple[Path, ...], media: tuple[P
             table.add_row(
                 row["media"], f"{row['score']:.3f}", f"{row['p10']:.3f}", f"{row['min']:.3f}",
                 f"{row['threshold']:.2f}",
-                "[green]match[/]" if row["passed"] else "[red]below[/]",
+                _result(row),
                 f"{row['kind']} ({row['scorer']})", str(len(row["frames_used"])), row["note"],
             )
         Console(soft_wrap=False).print(table)

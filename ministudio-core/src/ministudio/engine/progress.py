@@ -50,6 +50,16 @@ _STYLE = {
 }
 
 
+def _score(character: str, value: Any) -> str:
+    """``mira=0.81`` for a face score; ``mira n/a`` when the score is not a face identity
+    (a look score: no face scorer applied). ``value`` is a number or the full score record."""
+    if isinstance(value, dict):
+        if value.get("kind", "face") != "face":
+            return f"{character} n/a"
+        value = value.get("score")
+    return f"{character}={float(value):.2f}" if value is not None else f"{character} n/a"
+
+
 class LiveDisplay:
     """A rich live table on stderr. Use as a context manager around the render."""
 
@@ -132,7 +142,7 @@ class LiveDisplay:
             state = row.get("state", "")
             note = row.get("reason") or ""
             if row.get("scores"):
-                note = " ".join(f"{k}={v:.2f}" for k, v in row["scores"].items())
+                note = " ".join(_score(k, v) for k, v in row["scores"].items())
             table.add_row(
                 shot, f"[{_STYLE.get(state, '')}]{state}[/]" if _STYLE.get(state) else state,
                 str(row.get("attempt") or ""),

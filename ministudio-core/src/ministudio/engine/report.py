@@ -1,8 +1,11 @@
 """``report.html``: one self-contained page (images inlined) about a render.
 
-Sections: summary (status, cost estimated vs actual, wall time, provider calls), the contact
-sheet, a characters × shots identity heatmap, one card per shot (anchor frame, prompt,
-speech, every attempt with its status, cost, timing and error), and the cost ledger.
+Sections: summary (status, cost estimated vs actual, wall time, provider calls), a player
+(the film with its subtitle track, linked next to the report rather than inlined), the
+contact sheet, a characters × shots identity heatmap (a face score coloured against its
+threshold; "n/a" where no face scorer applied, the look score in the cell's tooltip), one
+card per shot (anchor frame, prompt, speech, every attempt with its status, cost, timing and
+error), and the cost ledger.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ text-align:left;vertical-align:top}th{background:#f0f0f0}
 display:flex;gap:16px}.card img{width:240px;border-radius:4px;background:#000}
 .prompt{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:12px;
 background:#f6f6f6;padding:6px;border-radius:4px;max-height:160px;overflow:auto}
-.sheet{max-width:100%;border:1px solid #ddd}.tag{font-size:12px;padding:1px 6px;
+.sheet{max-width:100%;border:1px solid #ddd}
+video.film{max-width:100%;max-height:70vh;background:#000;border-radius:6px}
+.heat td.na{background:#f2f2f2;color:#888;font-weight:400}.tag{font-size:12px;padding:1px 6px;
 border-radius:8px;background:#eee;margin-left:6px}
 """
 
@@ -47,6 +52,10 @@ def _heat(score: float | None, threshold: float | None) -> str:
         return f"hsl(130,{40 + 30 * g:.0f}%,{80 - 25 * g:.0f}%)"
     r = min(1.0, (t - score) / max(1e-6, t))
     return f"hsl(5,{50 + 30 * r:.0f}%,{82 - 25 * r:.0f}%)"
+
+
+def _note(sc: dict[str, Any]) -> str:
+    return f": {html.escape(str(sc['note']))}" if sc.get("note") else ""
 
 
 def render_html(manifest: dict[str, Any], result: Any) -> str:
@@ -72,6 +81,14 @@ def render_html(manifest: dict[str, Any], result: Any) -> str:
         parts += [f"<li>shot <b>{e(f['shot'])}</b>: {e(f['stage'])} with {e(f['provider'])}: "
                   f"{e(f['reason'])}</li>" for f in m["failures"]]
         parts.append("</ul>")
+    files = m.get("files") or {}
+    if files.get("film"):
+        # the film and its subtitles sit next to report.html: linked, not inlined
+        track = (f'<track kind="subtitles" src="{e(files["vtt"])}" srclang="en" '
+                 'label="Subtitles" default>' if files.get("vtt") else "")
+        parts += ["<h2>Film</h2>",
+                  f'<video class=film controls preload=metadata src="{e(files["film"])}">'
+                  f'{track}<a href="{e(files["film"])}">{e(files["film"])}</a></video>']
     sheet = (result.files or {}).get("contact_sheet")
     if sheet:
         parts += ["<h2>Contact sheet</h2>", _img(sheet, "sheet", "contact sheet")]
@@ -84,9 +101,12 @@ def render_html(manifest: dict[str, Any], result: Any) -> str:
     parts.append("<h2>Identity (characters × shots)</h2>")
     if chars:
         kinds = {sc.get("kind") for s in m["shots"] for sc in (s["identity"] or {}).values()}
-        if "look" in kinds:
-            parts.append("<p><i>look</i> scores measure colour/structure continuity against the "
-                         "references, not face identity.</p>")
+        if kinds - {"face"}:
+            parts.append("<p><b>n/a</b>: no face scorer applied (no face found in the clip or "
+                         "the references, or no face scorer installed), so identity was not "
+                         "judged; the cell's tooltip has the <i>look</i> score, which measures "
+                         "colour/structure continuity against the references, not who it "
+                         "is.</p>")
         parts.append("<table class=heat><tr><th>character</th>"
                      + "".join(f"<th>{e(s['id'])}</th>" for s in m["shots"]) + "</tr>")
         for cid, name in chars.items():
@@ -95,6 +115,10 @@ def render_html(manifest: dict[str, Any], result: Any) -> str:
                 sc = (s["identity"] or {}).get(cid)
                 if sc is None:
                     row.append('<td class=score style="background:#f7f7f7">·</td>')
+                elif sc.get("kind") != "face":
+                    row.append(
+                        f'<td class="score na" title="{e(sc.get("kind") or "look")} score '
+                        f'{sc["score"]:.2f} (not face identity){_note(sc)}">n/a</td>')
                 else:
                     row.append(
                         f'<td class=score title="{e(sc.get("scorer") or "")} {e(sc.get("kind") or "")}'
