@@ -133,3 +133,15 @@ def test_yes_skips_the_question_on_a_terminal(tmp_path):
     code, text = _on_terminal(["render", str(_film(tmp_path)), "--provider", "taskapi", "--yes",
                                "--max-cost", "0"], _env(tmp_path, TASKAPI_KEY="k"), None)
     assert "Spend it?" not in text
+
+
+def test_providers_show_says_which_credentials_are_missing(tmp_path):
+    proc = ministudio("providers", "show", "vertex", **_env(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "credentials: MISSING" in proc.stdout and "docs/providers/vertex.md" in proc.stdout
+    assert "(optional)" not in proc.stdout
+    ready = ministudio("providers", "show", "vertex", "--json",
+                       **_env(tmp_path, VERTEX_ACCESS_TOKEN="t", GOOGLE_CLOUD_PROJECT="p"))
+    import json
+
+    assert json.loads(ready.stdout)["auth"]["problem"] is None
