@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ministudio.capabilities import Operation, ProviderSpec, ScorerInfo
+from ministudio.capabilities import Operation, ProviderSpec, ScorerInfo, Setting
 from ministudio.context import CallContext
 from ministudio.hookspecs import hookimpl
 from ministudio.requests import AnchorFrame, AnchorFrameRequest, IdentityRequest, IdentityScore
@@ -27,6 +27,8 @@ def register_providers() -> Iterator[ProviderSpec]:
         name="last-frame",
         operations={Operation.ANCHOR_FRAME},
         description="last sharp frame of the clip (skips fades/blur), lossless PNG (built in)",
+        settings=(Setting(name="search_window_s", type="float",
+                          description="how far back from the end to look for a sharp frame"),),
     )
     yield ProviderSpec(
         name="look",
@@ -37,6 +39,8 @@ def register_providers() -> Iterator[ProviderSpec]:
             threshold=LOOK_THRESHOLD,
             description="colour/structure continuity, NOT a face identity score",
         ),
+        settings=(Setting(name="threshold", type="float", default=LOOK_THRESHOLD,
+                          description="look score a shot must reach"),),
     )
 
 

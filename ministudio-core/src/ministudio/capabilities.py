@@ -17,6 +17,8 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "CORE_SETTINGS",
+    "JOB_SETTINGS",
     "AuthSpec",
     "ClipModel",
     "Operation",
@@ -303,6 +305,30 @@ class Setting:
         return None
 
 
+#: keys core itself reads from every ``[providers.NAME]`` table (see ``ministudio.dispatch``)
+CORE_SETTINGS: tuple[Setting, ...] = (
+    Setting(name="timeout_s", type="float",
+            description="core's limit for one whole call (clip 1800 s, speech 300 s)"),
+    Setting(name="http_timeout_s", type="float", default=60.0,
+            description="limit for one HTTP request"),
+)
+
+#: the polling keys :class:`ministudio.jobs.JobPolicy` reads; a provider built on the job kit
+#: declares ``settings=(*JOB_SETTINGS, ...its own...)``
+JOB_SETTINGS: tuple[Setting, ...] = (
+    Setting(name="poll_initial_s", type="float", default=2.0, description="first wait"),
+    Setting(name="poll_factor", type="float", default=1.5, description="each wait grows by"),
+    Setting(name="poll_max_s", type="float", default=20.0, description="longest wait"),
+    Setting(name="poll_deadline_s", type="float", default=1800.0,
+            description="how long one call waits for a job"),
+    Setting(name="max_poll_errors", type="int", default=8,
+            description="transient poll errors in a row before giving up the wait"),
+    Setting(name="fetch_attempts", type="int", default=3, description="download attempts"),
+    Setting(name="fetch_backoff_s", type="float", default=1.0,
+            description="first wait between downloads (doubling)"),
+)
+
+
 @attrs.frozen(kw_only=True)
 class ProviderSpec:
     """One provider a plugin offers. Returned (or yielded) from ``register_providers``.
@@ -348,22 +374,31 @@ class ProviderSpec:
                 f"provider {self.name!r} offers speech but declares no speech_models"
             )
 
-    def setting_problems(self, table: Mapping[str, Any]) -> list[str]:
-        """``key: why`` for every key of a ``[providers.NAME]`` table that this provider does
-        not declare or whose value it cannot take (``[]`` when ``settings`` is undeclared)."""
+    def declared_settings(self) -> tuple[Setting, ...] | None:
+        """The provider's declared settings plus the ones core reads for every provider
+        (:data:`CORE_SETTINGS`), or ``None`` when the provider declares none."""
         if self.settings is None:
+            return None
+        own = {s.name for s in self.settings}
+        return (*self.settings, *(s for s in CORE_SETTINGS if s.name not in own))
+
+    def setting_problems(self, table: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``(key, why)`` for every key of a ``[providers.NAME]`` table that this provider does
+        not declare or whose value it cannot take (``[]`` when ``settings`` is undeclared)."""
+        declared = self.declared_settings()
+        if declared is None:
             return []
-        known = {s.name: s for s in self.settings}
+        known = {s.name: s for s in declared}
         out = []
         for key, value in table.items():
             decl = known.get(key)
             if decl is None:
                 near = difflib.get_close_matches(key, list(known), n=1)
-                hint = f"did you mean '{near[0]}'? " if near else ""
-                names = ", ".join(sorted(known)) or "none"
-                out.append(f"{key}: not a setting of {self.name} ({hint}known: {names})")
+                out.append((key, f"not a setting of {self.name}; did you mean '{near[0]}'?"
+                            if near else f"not a setting of {self.name} (known: "
+                            f"{', '.join(sorted(known))})"))
             elif (why := decl.problem(value)) is not None:
-                out.append(f"{key}: {why}")
+                out.append((key, why))
         return out
 
     def clip_model(self, model: str | None) -> ClipModel:

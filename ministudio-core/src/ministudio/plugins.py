@@ -241,7 +241,17 @@ class PluginManager:
             if name is None:
                 name = getattr(plugin, "__name__", None) or type(plugin).__name__
             record = PluginRecord(name=name, module=getattr(plugin, "__name__", repr(plugin)))
-        api = getattr(plugin, "MINISTUDIO_PLUGIN_API", None)
+        if not hasattr(plugin, "MINISTUDIO_PLUGIN_API"):
+            self._fail(
+                record,
+                Status.INCOMPATIBLE,
+                f"{record.module} does not set MINISTUDIO_PLUGIN_API (the version of the plugin "
+                f"contract it was written for; this ministudio-core speaks {hookspecs.PLUGIN_API})",
+                hint=f"add `MINISTUDIO_PLUGIN_API = {hookspecs.PLUGIN_API}` to {record.module} "
+                "(see docs/plugin-tutorial.md)",
+            )
+            return self.records[record.name]
+        api = plugin.MINISTUDIO_PLUGIN_API
         if api != hookspecs.PLUGIN_API:
             self._fail(
                 record,
@@ -336,6 +346,24 @@ class PluginManager:
             if r.status in (Status.FAILED, Status.INCOMPATIBLE)
         ]
         out += list(self._conflicts.values())
+        return out
+
+    def settings_problems(self, settings: Any) -> list[str]:
+        """Every key of a ``[providers.NAME]`` table that the installed provider ``NAME`` does
+        not declare, or whose value is of the wrong type, located at the file (or layer) that
+        set it. Providers that declare no settings, and tables of providers not installed,
+        are not checked."""
+        out: list[str] = []
+        for name, table in sorted(settings.provider_settings().items()):
+            specs = self._specs.get(name)
+            if not specs or name in self._conflicts or not isinstance(table, Mapping):
+                continue
+            for key, why in specs[0].setting_problems(table):
+                dotted = f"providers.{name}.{key}"
+                source = settings.sources.get(dotted) or next(
+                    (src for k, src in settings.sources.items() if k.startswith(dotted + ".")),
+                    "settings")
+                out.append(f"{source}: [providers.{name}] {key}: {why}")
         return out
 
     def raise_for_problems(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
+from ministudio.capabilities import AuthSpec, Operation, ProviderSpec, Setting
 from ministudio.context import CallContext
 from ministudio.hookspecs import hookimpl
 from ministudio.requests import ClipRequest, ClipResult
@@ -15,6 +15,17 @@ __all__ = ["MINISTUDIO_PLUGIN_API", "PROVIDER", "generate_clip", "register_provi
 
 MINISTUDIO_PLUGIN_API = 1
 PROVIDER = "hf"
+
+
+#: the keys of ``[providers.hf]`` (docs/providers/hf.md)
+SETTINGS = (
+    Setting(name="token", description="a token, when not in HF_TOKEN (prefer the environment)"),
+    Setting(name="bill_to", description="bill an organization (hf_ tokens only)"),
+    Setting(name="http_timeout_s", type="float", default=900.0,
+            description="per HTTP request (endpoints hold the request while rendering)"),
+    Setting(name="models", type="table",
+            description="per model id: steps, guidance, extra, and route tables"),
+)
 
 
 @hookimpl
@@ -32,6 +43,7 @@ def register_providers() -> Iterator[ProviderSpec]:
             "permission (billed to your HF account); a token stored by `hf auth login` also works",
         ),
         docs_url="https://huggingface.co/docs/inference-providers",
+        settings=SETTINGS,
     )
 
 

@@ -18,6 +18,7 @@ from ministudio import (
     ProviderSpec,
     ReferenceRole,
     ScorerInfo,
+    Setting,
     hookimpl,
 )
 from ministudio.requests import ClipRequest, ClipResult, IdentityRequest, IdentityScore
@@ -68,6 +69,10 @@ def register_providers() -> Iterator[ProviderSpec]:
         description="Offline storyboard animatic (no model, no key): the default clip provider",
         clip_models=(ANIMATIC_MODEL,),
         default_model=ANIMATIC_MODEL.id,
+        settings=(
+            Setting(name="preset", default="veryfast", description="x264 preset"),
+            Setting(name="crf", type="int", default=20, description="x264 quality (0-51)"),
+        ),
     )
     if _face_available():
         from ministudio_local.face.score import THRESHOLD
@@ -79,6 +84,12 @@ def register_providers() -> Iterator[ProviderSpec]:
             scorer=ScorerInfo(
                 kind="face", threshold=THRESHOLD,
                 description="similarity = 1 - dlib L2 distance; median over sampled frames",
+            ),
+            settings=(
+                Setting(name="threshold", type="float", default=THRESHOLD,
+                        description="face similarity a shot must reach"),
+                Setting(name="look_threshold", type="float",
+                        description="look score a shot without a detectable face must reach"),
             ),
         )
 

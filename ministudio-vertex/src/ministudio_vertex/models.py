@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from ministudio.capabilities import ClipModel, Pricing, ReferenceRole
+from ministudio.capabilities import ClipModel, PriceRule, Pricing, ReferenceRole
 from ministudio.converter import structure, unstructure
 from ministudio.errors import ConfigError
 
@@ -69,7 +69,12 @@ CATALOGUE: dict[str, ClipModel] = {
             max_reference_images=3,
             last_frame=True,
             extension_s=7.0,
-            pricing=Pricing(per_second=Decimal("0.40"), as_of=_AS_OF, source=_PRICE_SOURCE),
+            pricing=Pricing(
+                per_second=Decimal("0.40"), as_of=_AS_OF, source=_PRICE_SOURCE,
+                rules=(PriceRule(audio=False, per_second=Decimal("0.20")),
+                       PriceRule(resolution="4k", per_second=Decimal("0.60")),
+                       PriceRule(resolution="4k", audio=False, per_second=Decimal("0.30"))),
+            ),
             notes=_RULES_NOTE + " 4K costs about 0.60 USD/s; video without audio about half.",
             **_COMMON,
         ),
@@ -80,7 +85,8 @@ CATALOGUE: dict[str, ClipModel] = {
             max_reference_images=3,
             last_frame=True,
             extension_s=7.0,
-            pricing=Pricing(per_second=Decimal("0.15"), as_of=_AS_OF, source=_PRICE_SOURCE),
+            pricing=Pricing(per_second=Decimal("0.15"), as_of=_AS_OF, source=_PRICE_SOURCE,
+                            rules=(PriceRule(audio=False, per_second=Decimal("0.10")),)),
             notes=_RULES_NOTE + " 4K costs more; video without audio about 0.10 USD/s.",
             **_COMMON,
         ),
@@ -91,7 +97,8 @@ CATALOGUE: dict[str, ClipModel] = {
             max_reference_images=0,
             last_frame=False,
             extension_s=None,
-            pricing=Pricing(per_second=Decimal("0.05"), as_of=_AS_OF, source=_PRICE_SOURCE),
+            pricing=Pricing(per_second=Decimal("0.05"), as_of=_AS_OF, source=_PRICE_SOURCE,
+                            rules=(PriceRule(resolution="1080p", per_second=Decimal("0.08")),)),
             notes=(
                 "Declared conservatively (no references, last frame or extension); enable "
                 "them under [providers.vertex.capabilities] once your project has them. "

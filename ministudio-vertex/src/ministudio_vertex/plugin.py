@@ -26,6 +26,7 @@ from ministudio.hookspecs import PLUGIN_API, hookimpl
 from ministudio.requests import ClipRequest, ClipResult
 
 from ministudio_vertex.models import PROVIDER, configured_models, find_model
+from ministudio_vertex.settings import SETTINGS
 
 MINISTUDIO_PLUGIN_API = PLUGIN_API
 
@@ -62,6 +63,7 @@ def register_providers() -> Iterator[ProviderSpec]:
             "token in VERTEX_ACCESS_TOKEN; project from settings or GOOGLE_CLOUD_PROJECT",
         ),
         docs_url="https://cloud.google.com/vertex-ai/generative-ai/docs/models/veo/3-1-generate",
+        settings=SETTINGS,
     )
 
 

@@ -418,7 +418,7 @@ def _plan(
                     problems.append(f"{origin.locate(where)}: {provider}/{model.id}: {v}")
             cost = None
             if clip_price is not None:
-                cost = clip_price.estimate(seconds=seg_s)
+                cost = clip_price.estimate_request(request)  # its resolution and audio too
                 currency = currency or clip_price.currency
                 if clip_price.currency != currency:
                     warnings.append(f"{state.key}: priced in {clip_price.currency}, "

@@ -20,7 +20,7 @@ import math
 from decimal import Decimal
 
 import attrs
-from ministudio.capabilities import ClipModel, Operation, Pricing, ProviderSpec
+from ministudio.capabilities import ClipModel, Operation, Pricing, ProviderSpec, Setting
 
 __all__ = ["CATALOG", "Mode", "ModelEntry", "entry_for", "provider_specs"]
 
@@ -254,6 +254,25 @@ def entry_for(provider: str, model: str | None) -> ModelEntry:
     raise KeyError(f"{provider} has no model {wanted!r}")
 
 
+#: the keys of ``[providers.wan]``, ``[providers.ltx-video]``... (docs/local-models.md)
+SETTINGS = (
+    Setting(name="device", default="auto", description="auto, cpu, cuda, cuda:N or mps"),
+    Setting(name="dtype", default="auto", choices=("auto", "float32", "float16", "bfloat16")),
+    Setting(name="offload", default="none", choices=("none", "model", "sequential")),
+    Setting(name="vae_tiling", type="bool", default=False),
+    Setting(name="steps", type="int", description="sampling steps (default: the model's)"),
+    Setting(name="guidance_scale", type="float", description="default: the model's"),
+    Setting(name="size", description="WIDTHxHEIGHT to render at (then resized)"),
+    Setting(name="local_files_only", type="bool", default=False,
+            description="never download; use the Hugging Face cache only"),
+    Setting(name="revision", description="a Hub revision of the weights"),
+    Setting(name="weights", type="table", description="model id -> Hub id or local folder"),
+    Setting(name="model_path", description="weights for the one model used"),
+    Setting(name="crf", type="int", default=18),
+    Setting(name="preset", default="medium", description="x264 preset"),
+)
+
+
 def provider_specs() -> list[ProviderSpec]:
     """One :class:`ProviderSpec` per model family; cheap (no torch, no diffusers import)."""
     return [
@@ -263,6 +282,7 @@ def provider_specs() -> list[ProviderSpec]:
             description=desc + " (extra: ministudio-local[diffusers])",
             clip_models=tuple(e.clip_model() for e in CATALOG if e.provider == name),
             default_model=_DEFAULT[name],
+            settings=SETTINGS,
         )
         for name, desc in _PROVIDERS.items()
     ]
