@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import tutorial_provider
-
 from ministudio.config import load_settings
 from ministudio.dispatch import RetryPolicy
 from ministudio.engine import RenderFailedError, render

@@ -152,3 +152,12 @@ def _render(request: ClipRequest, context: CallContext, model: Any, target: Any,
         "requested": attrs.asdict(request, recurse=False, filter=lambda a, v: a.name in (
             "duration_s", "aspect_ratio", "resolution", "generate_audio", "candidates")),
     })
+
+
+@hookimpl
+def check_credentials(provider: str, settings: Mapping[str, Any],
+                      env: Mapping[str, str]) -> str | None:
+    """Preflight: name what to set when no credentials would be found (no network)."""
+    from ministudio_vertex.auth import credentials_problem
+
+    return credentials_problem(settings, env)

@@ -5,10 +5,9 @@ every request in turn) through core's real engine."""
 
 from typing import Any
 
+import ministudio_taskapi.plugin
 from ministudio.testing.conformance import ClipProviderConformance
 from ministudio.testing.taskapi import FakeTaskAPI
-
-import ministudio_taskapi.plugin
 
 
 class TestTaskAPIConformance(ClipProviderConformance):

@@ -497,7 +497,8 @@ class ClipProviderConformance(_Base):
         for target in range(count):
             fired = {"done": False}
 
-            def once(kind: str, index: int, request: Any, target: int = target) -> Any:
+            def once(kind: str, index: int, request: Any, target: int = target,
+                     fired: dict = fired) -> Any:
                 if index == target and not fired["done"]:
                     fired["done"] = True
                     return self.error_response(request, 503)
