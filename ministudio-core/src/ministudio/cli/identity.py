@@ -83,19 +83,21 @@ def score_identity(state: AppState, references: tuple[Path, ...], media: tuple[P
     if as_json:
         emit_json(rows)
     else:
-        from rich.console import Console
-        from rich.table import Table
+        from rich.text import Text
 
-        table = Table(box=None, pad_edge=False)
-        for col in ("MEDIA", "SCORE", "P10", "MIN", "THRESHOLD", "RESULT", "KIND", "FRAMES", "NOTE"):
-            table.add_column(col, overflow="fold")
-        for row in rows:
-            table.add_row(
-                row["media"], f"{row['score']:.3f}", f"{row['p10']:.3f}", f"{row['min']:.3f}",
-                f"{row['threshold']:.2f}",
-                _result(row),
-                f"{row['kind']} ({row['scorer']})", str(len(row["frames_used"])), row["note"],
-            )
-        Console(soft_wrap=False).print(table)
+        from ministudio.cli.tables import Column, print_table
+
+        # numbers, results and kinds never wrap; the path and the note wrap in their cells
+        columns = [Column("MEDIA", wide=True), Column("SCORE", justify="right"),
+                   Column("P10", justify="right"), Column("MIN", justify="right"),
+                   Column("THRESHOLD", justify="right"), Column("RESULT"), Column("KIND"),
+                   Column("FRAMES", justify="right"), Column("NOTE", wide=True)]
+        results = [Text.from_markup(_result(row)) for row in rows]
+        print_table(columns, [
+            [row["media"], f"{row['score']:.3f}", f"{row['p10']:.3f}", f"{row['min']:.3f}",
+             f"{row['threshold']:.2f}", res.plain, f"{row['kind']} ({row['scorer']})",
+             str(len(row["frames_used"])), row["note"]]
+            for row, res in zip(rows, results, strict=True)
+        ], styles=[{5: str(res.spans[0].style) if res.spans else ""} for res in results])
     if strict and not all(row["passed"] for row in rows):
         raise click.exceptions.Exit(1)

@@ -76,7 +76,7 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
     width = None if not sys.stdout.isatty() else max(40, shutil.get_terminal_size().columns)
     if width is not None and max(map(len, render_plain(columns, cells).splitlines())) > width:
         # a narrow terminal: versions and model ids are in `providers show NAME`
-        columns[3] = Column("PACKAGE")
+        columns[3], columns[4] = Column("PACKAGE"), Column("MODELS")
         cells = [[*c[:3], r["package"] or "-",
                   counted(len(r["models"]), "model") if r["models"] else ""]
                  for c, r in zip(cells, rows, strict=True)]

@@ -82,6 +82,9 @@ def voices(state: AppState, provider: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    for r in rows:
-        click.echo(f"{r['provider']:<8} {r['model']:<16} {r['voice']:<20} {r['language']:<10} "
-                   f"{r['gender'] or '-':<7} {r['description']}")
+    from ministudio.cli.tables import Column, print_table
+
+    print_table([Column("PROVIDER"), Column("MODEL"), Column("VOICE"), Column("LANGUAGE"),
+                 Column("GENDER"), Column("DESCRIPTION", wide=True)],
+                [[r["provider"], r["model"], r["voice"], r["language"], r["gender"] or "-",
+                  r["description"]] for r in rows])

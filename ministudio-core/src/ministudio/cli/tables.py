@@ -2,7 +2,8 @@
 
 On a terminal: a rich table as wide as the terminal, where short columns (names, numbers,
 statuses) never wrap and only the columns marked ``wide`` (notes, descriptions, paths) wrap
-inside their cell. Piped or redirected: plain aligned text with every value in full and
+inside their cell; when too little room is left for them, each row's wide values go on
+indented lines under it, wrapped at the terminal's width. Piped or redirected: plain aligned text with every value in full and
 nothing wrapped or cut, so ``grep``/``cut`` see whole values.
 """
 
@@ -15,6 +16,9 @@ from typing import Any
 import attrs
 
 __all__ = ["Column", "print_table", "render_plain"]
+
+#: below this many characters left for the wide columns, they go on lines of their own
+MIN_WIDE = 24
 
 
 @attrs.frozen
@@ -52,6 +56,14 @@ def print_table(columns: Sequence[Column], rows: Sequence[Sequence[Any]], *,
             sys.stdout.write(render_plain(columns, rows) + "\n")
             return
         console = Console()
+    text_rows = [["" if v is None else str(v) for v in r] for r in rows]
+    narrow = [i for i, c in enumerate(columns) if not c.wide]
+    wide = [i for i, c in enumerate(columns) if c.wide]
+    need = sum(max(len(columns[i].header), *(len(r[i]) for r in text_rows)) for i in narrow) \
+        + 2 * (len(columns) - 1)
+    if wide and need + MIN_WIDE * len(wide) > console.width:
+        _print_stacked(console, columns, text_rows, narrow, wide, styles)
+        return
     table = Table(box=None, pad_edge=False, show_edge=False)
     for col in columns:
         if col.wide:
@@ -63,3 +75,32 @@ def print_table(columns: Sequence[Column], rows: Sequence[Sequence[Any]], *,
         table.add_row(*(Text("" if v is None else str(v), style=style.get(k, ""))
                         for k, v in enumerate(row)))
     console.print(table)
+
+
+def _print_stacked(console: Any, columns: Sequence[Column], rows: list[list[str]],
+                   narrow: list[int], wide: list[int],
+                   styles: Sequence[dict[int, str]] | None) -> None:
+    import textwrap
+
+    from rich.text import Text
+
+    widths = {i: max(len(columns[i].header), *(len(r[i]) for r in rows)) for i in narrow}
+
+    def line(values: list[str], style: dict[int, str]) -> Text:
+        out = Text()
+        for k, i in enumerate(narrow):
+            cell = values[i].rjust(widths[i]) if columns[i].justify == "right" \
+                else values[i].ljust(widths[i])
+            out.append(("  " if k else "") + cell, style=style.get(i, ""))
+        out.rstrip()
+        return out
+
+    console.print(line([c.header for c in columns], {}), soft_wrap=True)
+    for n, values in enumerate(rows):
+        console.print(line(values, (styles[n] if styles else {}) or {}), soft_wrap=True)
+        for i in wide:
+            if values[i]:
+                console.print(textwrap.fill(values[i], width=max(20, console.width - 1),
+                                            initial_indent="    ", subsequent_indent="    ",
+                                            break_on_hyphens=False),
+                              soft_wrap=True, markup=False, highlight=False)

@@ -127,17 +127,19 @@ class LiveDisplay:
         return f"{mean * left / max(1, self.concurrency):.0f}s"
 
     def _render(self) -> Any:
+        from rich.console import Group
         from rich.table import Table
+        from rich.text import Text
 
         elapsed = time.monotonic() - self.started
         est = f" of ~{float(self.estimated):.2f}" if self.estimated is not None else ""
-        table = Table(
-            title=f"{self.phase} · {elapsed:.0f}s elapsed · ETA {self._eta()} · "
-            f"cost {self.cost:.2f}{est} {self.currency}",
-            title_justify="left", expand=False,
-        )
-        for col in ("shot", "state", "attempt", "cost", "note"):
-            table.add_column(col)
+        # the status line is its own line (a table title would wrap at the table's width)
+        status = Text(f"{self.phase} · {elapsed:.0f}s elapsed · ETA {self._eta()} · "
+                      f"cost {self.cost:.2f}{est} {self.currency}", overflow="fold")
+        table = Table(expand=False)
+        for col in ("shot", "state", "attempt", "cost"):
+            table.add_column(col, no_wrap=True)
+        table.add_column("note", overflow="fold")  # the only column that wraps
         for shot, row in self.shots.items():
             state = row.get("state", "")
             note = row.get("reason") or ""
@@ -147,6 +149,6 @@ class LiveDisplay:
                 shot, f"[{_STYLE.get(state, '')}]{state}[/]" if _STYLE.get(state) else state,
                 str(row.get("attempt") or ""),
                 f"{float(row['cost']):.2f}" if row.get("cost") else "",
-                str(note)[:60],
+                str(note),
             )
-        return table
+        return Group(status, table)
