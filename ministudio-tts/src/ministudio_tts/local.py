@@ -10,6 +10,7 @@ from ministudio_tts.audio import Envelope, write_wav
 from ministudio_tts.common import no_pitch, output_path
 from ministudio_tts.text import tokenize
 from ministudio_tts.timing import ends_from_starts, estimate, finalize
+from ministudio_tts.voices import VARIANTS, transform
 
 __all__ = ["speak"]
 
@@ -34,7 +35,13 @@ def _piper(request: SpeechRequest, context: CallContext) -> SpeechResult:
     no_pitch(request)
     tokens = _tokens(request)
     voice = request.voice or piper.DEFAULT_VOICE
-    syn = piper.synthesize(request.text, tokens, voice=voice, rate=request.rate)
+    base, _, variant = voice.partition("+")
+    if variant and variant not in VARIANTS:
+        raise CapabilityError(f"piper has no voice {voice!r}", provider="piper",
+                              hint="`ministudio voices --provider piper` lists them")
+    syn = piper.synthesize(request.text, tokens, voice=base, rate=request.rate)
+    if variant:  # another speaker: the same voice through a pitch + formant transform
+        syn.samples = transform(syn.samples, syn.sample_rate, variant)
     path = output_path(request, context)
     duration = write_wav(path, syn.samples, syn.sample_rate)
     source = "native"
