@@ -146,6 +146,8 @@ def plan_to_json(plan: Any, root: Path) -> dict[str, Any]:
         "estimated_cost": str(plan.estimated_cost),
         "currency": plan.currency,
         "clips": clips,
+        "voices": [{"speaker": sp, "name": name, "voice": voice}
+                   for sp, name, voice in getattr(plan, "voices", ())],
         "warnings": list(plan.warnings),
     }
 
@@ -181,12 +183,15 @@ def plan(state: AppState, film_path: Path, allow_outside_refs: bool, as_json: bo
             out("  references: " + ", ".join(f"{i.label}:{i.path.name}" for i in r.reference_images))
         for line in s.speech:
             who = line.speaker or "narrator"
-            out(f"  {line.kind} ({who}): {line.text}")
+            out(f"  {line.kind} ({who}, voice {line.request.voice or 'default'}): {line.text}")
         if prompts:
             for text in r.prompt.splitlines():
                 out(f"  | {text}")
     out(f"\n{counted(len(result.shots), 'clip')}, {result.duration_s:g}s, estimated "
         f"{result.estimated_cost:.2f} {result.currency}")
+    if result.voices:
+        out("voices: " + ", ".join(f"{name} → {voice or 'default'}"
+                                   for _, name, voice in result.voices))
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
 

@@ -27,6 +27,7 @@ from ministudio.capcheck import (
     text_violations,
     voice_violations,
 )
+from ministudio.compile.casting import NARRATOR, Casting, cast_voices
 from ministudio.compile.prompt import compile_prompt, framing
 from ministudio.compile.state import ShotState, world_states
 from ministudio.errors import ConfigError, MinistudioError
@@ -110,6 +111,9 @@ class FilmPlan:
     estimated_cost: Decimal
     currency: str
     warnings: tuple[str, ...] = ()
+    #: (speaker id or ``narrator``, name, voice id or None for the model's default), cast by
+    #: :func:`ministudio.compile.casting.cast_voices`
+    voices: tuple[tuple[str, str, str | None], ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -245,6 +249,7 @@ def _plan(
     speech_provider = film.defaults.speech_provider or settings.get("defaults.speech_provider")
     speech_spec = None
     speech_reported = False
+    casting: Casting | None = None
     total = Decimal(0)
     currency: str | None = None
     unknown_price: set[str] = set()
@@ -305,6 +310,13 @@ def _plan(
         if speech_model_caps is not None and not speech_model_caps.instructions:
             # delivery notes still reach the video prompt; this engine cannot take them
             lines = [attrs.evolve(sl, request=attrs.evolve(sl.request, instructions=None))
+                     for sl in lines]
+        if speech_model_caps is not None and casting is None:
+            casting = cast_voices(film, speech_model_caps, settings.get("defaults.voice"))
+            warnings += casting.warnings
+        if casting is not None:  # each speaker's own voice (docs/tts.md, "Voices")
+            lines = [attrs.evolve(sl, request=attrs.evolve(sl.request, voice=v))
+                     if (v := casting.voices.get(sl.speaker or NARRATOR)) else sl
                      for sl in lines]
         if speech_model_caps is not None and collect:
             problems += _speech_problems(film, where, lines, speech_provider, speech_model_caps,
@@ -454,6 +466,8 @@ def _plan(
         title=film.title, aspect_ratio=film.format.aspect_ratio,
         resolution=film.format.resolution, fps=film.format.fps, shots=tuple(plans),
         estimated_cost=total, currency=currency or "USD", warnings=tuple(warnings),
+        voices=tuple((sp, casting.names[sp], v) for sp, v in casting.voices.items())
+        if casting is not None else (),
     )
     return plan, problems
 
@@ -490,6 +504,27 @@ def _speech_problems(film: Film, where: str, lines: list[SpeechLine], provider: 
             if msg not in out and msg not in reported:
                 out.append(msg)
     return out
+
+
+def _edges(states: list[ShotState], index: int, segment: int, segments: int) -> dict[str, Any]:
+    """Where a clip sits in the cut: ``opening`` (the film's first clip) and how it is entered
+    and left (``transition_in`` / ``transition_out``: ``{"type": "dissolve"|"fade",
+    "seconds": s}``, ``None`` for a cut), so a provider that draws graphics (the animatic's
+    title card, slate and captions) can keep them to the opening and out of a dissolve."""
+
+    def edge(state: ShotState) -> dict[str, Any] | None:
+        shot = state.shot
+        if shot.transition == Transition.CUT:
+            return None
+        seconds = shot.transition_s if shot.transition_s is not None else DEFAULT_TRANSITION_S
+        return {"type": shot.transition.value, "seconds": float(seconds)}
+
+    last = segment == segments and index + 1 < len(states)
+    return {
+        "opening": index == 0 and segment == 1,
+        "transition_in": edge(states[index]) if index and segment == 1 else None,
+        "transition_out": edge(states[index + 1]) if last else None,
+    }
 
 
 def _edges(states: list[ShotState], index: int, segment: int, segments: int) -> dict[str, Any]:
