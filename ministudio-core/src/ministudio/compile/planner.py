@@ -527,27 +527,6 @@ def _edges(states: list[ShotState], index: int, segment: int, segments: int) -> 
     }
 
 
-def _edges(states: list[ShotState], index: int, segment: int, segments: int) -> dict[str, Any]:
-    """Where a clip sits in the cut: ``opening`` (the film's first clip) and how it is entered
-    and left (``transition_in`` / ``transition_out``: ``{"type": "dissolve"|"fade",
-    "seconds": s}``, ``None`` for a cut), so a provider that draws graphics (the animatic's
-    title card, slate and captions) can keep them to the opening and out of a dissolve."""
-
-    def edge(state: ShotState) -> dict[str, Any] | None:
-        shot = state.shot
-        if shot.transition == Transition.CUT:
-            return None
-        seconds = shot.transition_s if shot.transition_s is not None else DEFAULT_TRANSITION_S
-        return {"type": shot.transition.value, "seconds": float(seconds)}
-
-    last = segment == segments and index + 1 < len(states)
-    return {
-        "opening": index == 0 and segment == 1,
-        "transition_in": edge(states[index]) if index and segment == 1 else None,
-        "transition_out": edge(states[index + 1]) if last else None,
-    }
-
-
 def _direction(film: Film, state: ShotState, fr: Any) -> dict[str, Any]:
     shot = state.shot
     env = state.environment
