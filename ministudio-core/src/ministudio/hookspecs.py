@@ -75,9 +75,17 @@ def register_providers() -> Iterable[ProviderSpec]:
     time; it must be cheap: import heavy SDKs inside the operation hooks, not here. A spec whose
     name another plugin also registers is reported as a conflict naming both sources.
 
+    ``auth`` lists credential variables (all required unless ``optional=True``); ``settings``
+    declares the keys of ``[providers.NAME]`` the provider reads, so a typo is reported by
+    ``validate`` before any work; ``Pricing.rules`` price requests by resolution and audio.
+
     Example::
 
-        from ministudio import ClipModel, Operation, Pricing, ProviderSpec, hookimpl
+        from datetime import date
+        from decimal import Decimal
+
+        from ministudio import (AuthSpec, ClipModel, Operation, PriceRule, Pricing,
+                                ProviderSpec, Setting, hookimpl)
 
         @hookimpl
         def register_providers():
@@ -86,11 +94,15 @@ def register_providers() -> Iterable[ProviderSpec]:
                 operations={Operation.CLIP},
                 clip_models=(ClipModel(id="kling-2", durations=(5, 10),
                                        aspect_ratios=("16:9", "9:16", "1:1"),
+                                       resolutions=("720p", "1080p"),
                                        first_frame=True,
                                        pricing=Pricing(per_second=Decimal("0.07"),
+                                                       rules=(PriceRule(resolution="1080p",
+                                                                        per_second=Decimal("0.12")),),
                                                        as_of=date(2026, 11, 1),
                                                        source="https://kling.example/pricing")),),
-                auth=AuthSpec(env_vars=("KLING_API_KEY",)),
+                auth=AuthSpec(env_vars=("KLING_ACCESS_KEY", "KLING_SECRET_KEY")),
+                settings=(Setting(name="mode", default="std", choices=("std", "pro")),),
             )
     """
 

@@ -271,3 +271,19 @@ def test_first_party_providers_declare_their_settings() -> None:
                  "last-frame"} & installed:
         assert manager.get_provider(name).settings is not None, f"{name} declares no settings"
     assert manager.settings_problems(settings) == []
+
+
+def test_the_register_providers_docstring_example_runs_and_registers() -> None:
+    import textwrap
+
+    from ministudio import hookspecs
+
+    code = textwrap.dedent((hookspecs.register_providers.__doc__ or "").split("Example::", 1)[1])
+    plugin = types.ModuleType("docstring_kling")
+    plugin.MINISTUDIO_PLUGIN_API = hookspecs.PLUGIN_API  # type: ignore[attr-defined]
+    exec(code, plugin.__dict__)  # noqa: S102 - our own documentation
+    pm = PluginManager(load_entrypoints=False, env={})
+    assert pm.register(plugin, "kling").status == Status.ACTIVE
+    spec = pm.get_provider("kling")
+    assert spec.auth.env_vars == ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")
+    assert spec.setting_problems({"mode": "max"}) == [("mode", "'max' is not one of 'std', 'pro'")]
