@@ -65,3 +65,12 @@ def test_pitch_within_a_shifting_engine_passes_and_beyond_it_does_not(film, caps
     film.write_text(film.read_text().replace("pitch: 4}", "pitch: 22}"))
     code, _, err = _run(capsys, "validate", str(film))
     assert code == 2 and "pitch +22 semitones outside espeak-ng's range -20–+20" in err
+
+
+def test_speak_refuses_a_settings_typo_before_synthesising(tmp_path, capsys, monkeypatch):
+    (tmp_path / "ministudio.toml").write_text("[providers.espeak]\ntimeout = 3\n")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "speak", "Hi", "--provider", "espeak", "-o", "x.wav")
+    assert code == 2
+    assert "[providers.espeak] timeout: not a setting of espeak; did you mean 'timeout_s'?" in err
+    assert not (tmp_path / "x.wav").exists()

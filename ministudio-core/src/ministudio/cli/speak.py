@@ -37,6 +37,15 @@ def speak(state: AppState, text: str, provider: str, model: str | None, voice: s
     from ministudio.requests import SpeechRequest
 
     settings = state.settings()
+    problems = [p for p in state.manager().settings_problems(settings)
+                if f"[providers.{provider}] " in p]
+    if problems:
+        from ministudio.errors import ConfigError
+
+        raise ConfigError(problems[0] if len(problems) == 1
+                          else f"[providers.{provider}]: {len(problems)} problems",
+                          problems=problems if len(problems) > 1 else (),
+                          hint=f"`ministudio providers show {provider}` lists its settings")
     request = SpeechRequest(provider=provider, text=text, model=model, voice=voice,
                             language=language, rate=rate, pitch=pitch, instructions=instructions)
     dispatcher = Dispatcher(state.manager(), env=settings.env,
