@@ -112,9 +112,10 @@ class ShotPlan:
 
     @property
     def labels_on_cards(self) -> bool:
-        """Name tags ride on the cards, except in close-ups, where a tag on the chest would
-        sit under the subtitles: there the names go in a corner label instead."""
-        return self.card_height < 0.9
+        """Name tags ride on the cards, except where a tag on the chest would sit under the
+        subtitles (close-ups; medium and closer shots with dialogue): there the names go in a
+        corner label instead."""
+        return self.card_height < (0.6 if self.dialogue else 0.9)
 
 
 def _text(value: Any) -> str:
