@@ -10,6 +10,7 @@ with long-running paid jobs), :mod:`ministudio.testing` (kit for plugin authors)
 from __future__ import annotations
 
 from ministudio.capabilities import (
+    JOB_SETTINGS,
     AuthSpec,
     ClipModel,
     Operation,
@@ -62,6 +63,7 @@ from ministudio.log import quiet_default as _quiet_default  # noqa: E402
 _quiet_default()
 
 __all__ = [
+    "JOB_SETTINGS",
     "PLUGIN_API",
     "AnchorFrame",
     "AnchorFrameRequest",
