@@ -549,9 +549,12 @@ def _margin(scores: Mapping[str, Any]) -> float:
 
 
 def _plain_scores(scores: Mapping[str, Any], full: bool = False) -> dict[str, Any]:
+    """For events: per character its score, the score's kind (``face`` or ``look``) and
+    whether it passed (``None`` when no face scorer applied); ``full`` keeps everything."""
     if full:
         return {k: dict(v) for k, v in scores.items()}
-    return {k: v["score"] for k, v in scores.items()}
+    return {k: {"score": v["score"], "kind": v.get("kind"), "passed": v.get("passed")}
+            for k, v in scores.items()}
 
 
 async def _validate_clip(path: Path, expected_duration_s: float) -> None:
