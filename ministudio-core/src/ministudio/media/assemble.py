@@ -361,9 +361,8 @@ class _Mixer:
         return start_s, self.worker.submit(self._encode_all, data[:, :cut], final)
 
     def _encode_all(self, data, final: bool) -> list:  # type: ignore[no-untyped-def, type-arg]
-        packets: list = []
-        for pos in range(0, data.shape[1], 1024):
-            packets += self._encode(data[:, pos: pos + 1024])
+        # one frame per region: PyAV re-chunks it to the encoder's 1024-sample frames in C
+        packets: list = self._encode(data) if data.shape[1] else []
         if final:
             packets += list(self.stream.encode(None))
         return packets

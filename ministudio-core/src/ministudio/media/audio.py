@@ -71,8 +71,10 @@ class ClipAudioReader:
     def _open(self, path: Path, video_start_s: float) -> None:
         import av
 
+        # a WAV's header says everything: probing 5 MB of it costs ~12 ms an open
+        options = {"probesize": "4096"} if path.suffix.lower() == ".wav" else None
         try:
-            self._container = av.open(str(path))
+            self._container = av.open(str(path), options=options)
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: not readable audio ({exc})") from exc
         if not self._container.streams.audio:
