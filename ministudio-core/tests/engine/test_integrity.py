@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 from chaos import ChaosClipPlugin, FakeSpeechPlugin
-from test_render import _project
-
 from ministudio.config import load_settings
 from ministudio.engine import RenderFailedError, render
 from ministudio.engine.ledger import Ledger
@@ -24,6 +22,7 @@ from ministudio.errors import MediaError
 from ministudio.hookspecs import PLUGIN_API, hookimpl
 from ministudio.media import validate_clip
 from ministudio.plugins import PluginManager
+from test_render import _project
 
 
 def damage_middle(path: Path, seed: int = 0) -> None:
@@ -209,7 +208,6 @@ class AnchorFailsOn:
         return None
 
 
-@pytest.mark.xfail(strict=True, reason="needs production.py wiring")
 def test_cached_clip_failing_a_later_stage_is_evicted_and_regenerated(tmp_path: Path) -> None:
     """A clip that was validated, stored and cached, but fails the anchor-frame stage, is
     evicted from the cache and generated again within the same render's retry budget; the

@@ -102,6 +102,12 @@ class ShotOutcome:
 
 #: a finished job whose download fails validation this many times has ended as a job
 MAX_INVALID_DELIVERIES = 3
+#: a stored clip that a later stage cannot read is evicted and generated again, this often
+MEDIA_ROUNDS = 2
+
+
+def _bad_media(exc: ShotError) -> bool:
+    return exc.failure.stage == "anchor-frame" and exc.failure.error_type == "MediaError"
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -166,6 +172,15 @@ class Production:
             unresumable.append(job_id)
             log.warning("job.not_resumable", provider=provider, job=job_id,
                         error=type(exc).__name__)
+
+    def _evict(self, key: str, shot: str, exc: ShotError) -> None:
+        """Drop a cached clip a later stage could not read, so it is generated again."""
+        self.ledger.cache_delete(key)
+        log.warning("cache.evicted", shot=shot, stage=exc.failure.stage,
+                    reason=exc.failure.reason)
+        self.emit({"event": "shot", "shot": shot, "state": "regenerating",
+                   "reason": f"stored clip unusable at {exc.failure.stage}: "
+                             f"{exc.failure.reason}"})
 
     def _stop_if_fatal(self, exc: BaseException) -> None:
         if isinstance(exc, FATAL) and self.stopping is None:
@@ -341,10 +356,16 @@ class Production:
             if out is not None and out.anchor_media:
                 return out, Decimal(0)
             if out is not None:  # paid and stored, but the render stopped before scoring it
-                out = await self._finish(plan, attrs.evolve(out, anchor=None), provider)
-                self.ledger.cache_put(key, "clip", out.clip_media, _meta(out),
-                                      provider=provider, model=model.id)
-                return out, Decimal(0)
+                try:
+                    out = await self._finish(plan, attrs.evolve(out, anchor=None), provider)
+                except ShotError as exc:
+                    if not _bad_media(exc):
+                        raise
+                    self._evict(key, shot, exc)  # and generate it again below
+                else:
+                    self.ledger.cache_put(key, "clip", out.clip_media, _meta(out),
+                                          provider=provider, model=model.id)
+                    return out, Decimal(0)
         spent = Decimal(0)
         attempt_ids: list[int] = []
         #: a job this shot paid for that core cannot re-attach to (the model is not resumable):
@@ -446,22 +467,34 @@ class Production:
         def retry_this(exc: BaseException) -> bool:
             return _retryable(exc) and not unresumable
 
-        try:
-            result, media = await self._with_retries(once, retry_this)
-        except MinistudioError as exc:
-            self._stop_if_fatal(exc)
-            raise ShotError(ShotFailure(
-                shot=shot, provider=provider, stage=getattr(exc, "stage", "generate"),
-                reason=str(exc) + _job_note(exc, unresumable), error_type=type(exc).__name__,
-            )) from exc
-        clip = self.store.path(media)
-        out = ShotOutcome(
-            id=shot, request=request, cache_key=key, clip=clip, clip_media=media, anchor=None,
-            anchor_media=None, duration_s=result.duration_s, width=result.width,
-            height=result.height, fps=result.fps, has_audio=result.has_audio,
-            seed=result.seed if result.seed is not None else request.seed, cached=False,
-        )
-        out = await self._finish(plan, out, provider)
+        for media_round in range(MEDIA_ROUNDS):
+            try:
+                result, media = await self._with_retries(once, retry_this)
+            except MinistudioError as exc:
+                self._stop_if_fatal(exc)
+                raise ShotError(ShotFailure(
+                    shot=shot, provider=provider, stage=getattr(exc, "stage", "generate"),
+                    reason=str(exc) + _job_note(exc, unresumable),
+                    error_type=type(exc).__name__,
+                )) from exc
+            clip = self.store.path(media)
+            out = ShotOutcome(
+                id=shot, request=request, cache_key=key, clip=clip, clip_media=media,
+                anchor=None, anchor_media=None, duration_s=result.duration_s,
+                width=result.width, height=result.height, fps=result.fps,
+                has_audio=result.has_audio,
+                seed=result.seed if result.seed is not None else request.seed, cached=False,
+            )
+            try:
+                out = await self._finish(plan, out, provider)
+                break
+            except ShotError as exc:
+                # validated and stored, but a later stage cannot read it: never serve it again
+                if not _bad_media(exc) or media_round + 1 >= MEDIA_ROUNDS:
+                    if _bad_media(exc):
+                        self.ledger.cache_delete(key)
+                    raise
+                self._evict(key, shot, exc)
         if attempt_ids:
             self.ledger.set_scores(attempt_ids[-1], _plain_scores(out.scores, full=True))
         self.ledger.cache_put(key, "clip", media, _meta(out), provider=provider, model=model.id)
