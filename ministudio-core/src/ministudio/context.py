@@ -10,7 +10,8 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-import structlog
+
+from ministudio.log import get_logger
 
 __all__ = ["CallContext"]
 
@@ -57,7 +58,7 @@ class CallContext:
     call_timeout_s: float | None = None
     deadline: float | None = None
     cancelled: threading.Event = attrs.field(factory=threading.Event)
-    log: Any = attrs.field(factory=lambda: structlog.get_logger("ministudio.provider"))
+    log: Any = attrs.field(factory=lambda: get_logger("ministudio.provider"))
 
     def remaining_s(self) -> float | None:
         """Seconds left before core cancels this call (``None``: no deadline)."""

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
-import structlog
 import tenacity
 
 from ministudio.capabilities import Operation
@@ -43,6 +42,7 @@ from ministudio.errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
+from ministudio.log import get_logger
 from ministudio.plugins import PluginManager
 from ministudio.requests import (
     AnchorFrame,
@@ -57,7 +57,7 @@ from ministudio.requests import (
 
 __all__ = ["Dispatcher", "RetryPolicy", "call_hook"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 T = TypeVar("T")
 
 

@@ -1,4 +1,5 @@
-"""Logging set-up. Library code just uses ``structlog.get_logger(__name__)`` and binds
+"""Logging set-up. Library code uses ``get_logger(__name__)`` (``structlog.get_logger``, imported
+on first use; modules off the CLI's start-up path may use structlog directly) and binds
 ``shot``/``provider``/``model``.
 
 A library call is quiet unless asked: importing :mod:`ministudio` installs
@@ -10,14 +11,85 @@ configures structlog itself keeps its own configuration, before or after the imp
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import logging
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
-import structlog
+__all__ = ["configure", "get_logger", "quiet_default"]
 
-__all__ = ["configure", "quiet_default"]
+# structlog is imported only when something logs: importing it pulls in structlog.dev and with
+# it rich.traceback/rich.pretty (about half of a `providers list`). Until then the set-up asked
+# for is kept and applied the moment anything imports structlog.
+_pending: list[Callable[[], None]] = []
+
+
+class _ApplyOnImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds ``structlog`` with the normal machinery and applies the pending set-up right
+    after the module has run, whoever imports it."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != "structlog":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        self._inner = spec.loader
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec: Any) -> Any:
+        return self._inner.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._inner.exec_module(module)  # type: ignore[attr-defined]
+        sys.modules[module.__name__] = module
+        _apply_pending()
+
+
+_HOOK = _ApplyOnImport()
+
+
+def _apply_pending() -> None:
+    while _pending:
+        _pending.pop(0)()
+
+
+def _when_structlog(fn: Callable[[], None], *, replace: bool = True) -> None:
+    if "structlog" in sys.modules:
+        fn()
+        return
+    if replace:
+        _pending.clear()
+    _pending.append(fn)
+    if _HOOK not in sys.meta_path:
+        sys.meta_path.insert(0, _HOOK)
+
+
+class _LazyLogger:
+    """``structlog.get_logger(name)``, imported on first use."""
+
+    __slots__ = ("_name", "_proxy")
+
+    def __init__(self, name: str | None) -> None:
+        self._name = name
+        self._proxy: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._proxy is None:
+            import structlog
+
+            self._proxy = structlog.get_logger(self._name)
+        return getattr(self._proxy, attr)
+
+
+def get_logger(name: str | None = None) -> Any:
+    """A structlog logger that imports structlog only when it is first used."""
+    return _LazyLogger(name)
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
            "warn": logging.WARNING, "error": logging.ERROR, "exception": logging.ERROR,
@@ -25,7 +97,14 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 
 
 def configure(*, verbosity: int = 0, fmt: str = "console") -> None:
-    """Send logs to stderr: warnings by default, info with ``-v``, debug with ``-vv``."""
+    """Send logs to stderr: warnings by default, info with ``-v``, debug with ``-vv``
+    (applied when structlog is first imported, if it is not yet)."""
+    _when_structlog(lambda: _configure(verbosity, fmt))
+
+
+def _configure(verbosity: int, fmt: str) -> None:
+    import structlog
+
     level = logging.WARNING - 10 * min(verbosity, 2)
     renderer: structlog.typing.Processor
     if fmt == "json":
@@ -48,6 +127,8 @@ def configure(*, verbosity: int = 0, fmt: str = "console") -> None:
 def _warnings_only(_logger: Any, method: str, event: MutableMapping[str, Any]
                    ) -> MutableMapping[str, Any]:
     if _LEVELS.get(method, logging.WARNING) < logging.WARNING:
+        import structlog
+
         raise structlog.DropEvent
     return event
 
@@ -56,7 +137,13 @@ def quiet_default() -> None:
     """Unless structlog is configured already: warnings and errors to stderr, nothing else.
 
     The level is a processor (not a filtering logger), so ``structlog.testing.capture_logs``
-    still sees every event."""
+    still sees every event. Applied when structlog is first imported, if it is not yet."""
+    _when_structlog(_quiet, replace=False)
+
+
+def _quiet() -> None:
+    import structlog
+
     if structlog.is_configured():
         return
     structlog.configure(

@@ -27,7 +27,6 @@ from typing import Any
 
 import attrs
 import pluggy
-import structlog
 
 from ministudio import hookspecs
 from ministudio.capabilities import Operation, ProviderSpec
@@ -36,10 +35,11 @@ from ministudio.errors import (
     PluginLoadError,
     ProviderNotFoundError,
 )
+from ministudio.log import get_logger
 
 __all__ = ["BUILTIN_PLUGINS", "PluginManager", "PluginRecord", "ProviderEntry", "Status"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 GROUP = "ministudio"
 CORE_DIST = "ministudio-core"
