@@ -54,6 +54,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
+    """Every benchmark in one table (``-- --quick`` for a shorter run). The ffmpeg floors use
+    the system ffmpeg if there is one, else the static one in imageio-ffmpeg."""
     session.install("-r", "requirements-dev.txt", "imageio-ffmpeg")
-    for script in sorted(Path("benchmarks").glob("*_bench.py")):
-        session.run("python", str(script))
+    session.run("python", "benchmarks/run_all.py", *session.posargs)

@@ -1,31 +1,59 @@
-"""Test material for the media benchmark: distinct 720p clips and a narration WAV (cached)."""
+"""Test material for the benchmarks: real-like 8 s 720p H.264 + AAC clips and narration.
+
+The clips come from different encoders/settings, as a mixed-provider film's do: x264 at
+several presets (with and without B-frames, one single-keyframe), a baseline-profile one,
+a full-range ``yuvj420p`` one and a 25 fps one. Picture: ``testsrc2`` with light film grain (2–4 MB per clip) and a
+per-clip hue (real bitrates, every frame different); sound: a tone plus noise at a level of
+its own. Made with the ffmpeg binary the benchmarks compare against, cached in a folder.
+"""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-COLOURS = [(200, 40, 40), (40, 160, 60), (40, 60, 200), (220, 200, 40), (120, 40, 160),
-           (30, 160, 170), (230, 120, 30), (90, 90, 90)]
+#: (name, extra ffmpeg video options, odd: differs from the film's parameters)
+VARIANTS: list[tuple[str, list[str], bool]] = [
+    ("x264-veryfast-bf", ["-preset", "veryfast", "-crf", "23", "-g", "48"], False),
+    ("x264-ultrafast-nobf", ["-preset", "ultrafast", "-crf", "26", "-g", "24"], False),
+    ("x264-medium-bf3", ["-preset", "medium", "-crf", "24", "-bf", "3", "-refs", "4"], False),
+    ("full-range-yuvj420p", ["-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuvj420p"], True),
+    ("x264-baseline", ["-preset", "faster", "-profile:v", "baseline", "-crf", "23"], False),
+    ("25fps", ["-preset", "veryfast", "-crf", "23", "-r", "25"], True),
+    ("x264-superfast-1key", ["-preset", "superfast", "-crf", "25", "-g", "1000",
+                             "-sc_threshold", "0"], False),
+    ("x264-faster-gop12", ["-preset", "faster", "-crf", "22", "-g", "12"], False),
+]
 
 
-def make_clips(folder: Path, n: int, *, gop: int, duration_s: float = 8.0) -> list[Path]:
-    """``n`` distinct 8 s 1280x720 24 fps H.264 (B-frames, keyint ``gop``) + AAC clips."""
-    from ministudio.testing.fakes import write_color_clip
+def make_clip(ffmpeg: str, path: Path, index: int, opts: list[str], seconds: float = 8.0,
+              fps: int = 24) -> Path:
+    if path.exists():
+        return path
+    rate = "25" if "-r" in opts else str(fps)
+    pix = [] if "-pix_fmt" in opts else ["-pix_fmt", "yuv420p"]
+    tmp = path.with_suffix(".part.mp4")
+    subprocess.run([
+        ffmpeg, "-v", "error", "-y",
+        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate={rate}:duration={seconds}",
+        "-f", "lavfi", "-i", f"sine=f={220 + 55 * index}:d={seconds}:sample_rate=48000",
+        "-f", "lavfi", "-i", f"anoisesrc=d={seconds}:c=pink:a=0.05:r=48000:seed={index}",
+        "-filter_complex",
+        f"[0:v]hue=h={index * 45},noise=alls=3:allf=t[v];"
+        f"[1:a]volume={0.2 + 0.05 * index}[s];[s][2:a]amix=inputs=2:normalize=0,"
+        "aformat=channel_layouts=stereo[a]",
+        "-map", "[v]", "-map", "[a]", "-c:v", "libx264", *pix, *opts,
+        "-c:a", "aac", "-b:a", "128k", "-shortest", str(tmp)], check=True)
+    tmp.rename(path)
+    return path
 
+
+def real_like_clips(ffmpeg: str, folder: Path, *, odd: bool = True) -> list[Path]:
+    """The eight variants (``odd=False``: only those that match a 1280x720 24 fps yuv420p
+    film, so the whole film can be stream-copied)."""
     folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for i in range(n):
-        path = folder / f"clip{i:02d}.mp4"
-        if not path.exists():
-            base = COLOURS[i % len(COLOURS)]
-            colour = tuple((c + 37 * (i // len(COLOURS))) % 256 for c in base)
-            tmp = path.with_suffix(".part.mp4")
-            write_color_clip(tmp, duration_s=duration_s, width=1280, height=720, fps=24,
-                             color=colour, audio_hz=220.0 + 20 * i, gop=gop,
-                             preset="superfast", crf=26, texture=True)
-            tmp.rename(path)
-        out.append(path)
-    return out
+    return [make_clip(ffmpeg, folder / f"{i:02d}-{name}.mp4", i, opts)
+            for i, (name, opts, is_odd) in enumerate(VARIANTS) if odd or not is_odd]
 
 
 def make_narration(path: Path, seconds: float, rate: int = 24000) -> Path:

@@ -1,165 +1,260 @@
-"""Media benchmark: MiniStudio's PyAV media layer vs the ffmpeg CLI, measured in the same run.
+"""Media benchmark: assembly and anchor frames against ffmpeg floors and the old code.
 
-    python benchmarks/media_bench.py [--sizes 8,32] [--workdir DIR] [--repeat 3]
+    python benchmarks/media_bench.py [--repeat 3] [--quick] [--workdir DIR] [--ffmpeg PATH]
 
-Needs ``ministudio-core`` installed and an ffmpeg binary as the reference: ``pip install
-imageio-ffmpeg`` (a static ffmpeg inside the wheel), or Debian's ``apt-get install ffmpeg``, or
-``--ffmpeg PATH``. Generated test clips (distinct 8 s 1280x720 24 fps H.264 + AAC, keyint 24
-and single-keyframe variants) are cached in ``--workdir`` (default: a folder in the system
-temp dir), so only the first run pays for encoding them.
+Material (``bench_clips``): real-like 8 s 1280x720 H.264 + AAC clips from different
+encoder settings (B-frames or none, baseline profile, single keyframe, one full-range
+``yuvj420p``, one 25 fps), a distinct narration WAV under every shot.
 
-Reported (medians of ``--repeat`` runs, wall-clock seconds, process start included on both
-sides for assembly):
-  assembly   N clips + 30 s narration -> film. Ours: ``ministudio.media.assemble`` in a fresh
-             Python process (video stream copy, one mixed/ducked/normalised AAC track).
-             Reference: ``ffmpeg -f concat -c:v copy`` + ``amix`` of the narration + AAC.
-             Target: ours <= 1.5x the reference.
-  anchor     last frame -> PNG. Ours: ``extract_anchor_frame`` in-process (decodes the last
-             0.5 s exactly and picks the last sharp frame). Reference: ``ffmpeg -sseof -1
-             -update 1`` (process start included). Target: <= 1.0x.
-  rss        peak RSS of our assembly process for N=32 vs N=8. Target: <= 1.2x.
+Rows (whole process vs whole process unless said; medians of interleaved runs):
+  narration N=8/32/200  ours: ``assemble`` (video copy, every shot's sound decoded, loudness
+                        normalised, ducked under its narration, one AAC track). Floor:
+                        ``ffmpeg -f concat -c:v copy`` + ``adelay``/``amix`` of every
+                        narration + AAC. Target <= 1.2x. ``old`` (N <= 8, run once) is the
+                        code before this work (``git archive`` of ``OLD_COMMIT``).
+  odd clip N=8/32       the same with one full-range clip among them. Floor: ffmpeg
+                        re-encodes that clip alone (same x264 preset/CRF), then the row above.
+  anchor                ``extract_anchor_frame`` vs ``ffmpeg -sseof -0.1 -i clip -frames:v 1
+                        -update 1 out.png``, whole process both; and in-process both (PyAV
+                        doing exactly that seek + decode + PNG).
+  validate+anchor       ``validate_and_anchor`` vs ``validate_clip`` alone (in-process): the
+                        anchor's cost inside the one decode pass. Target <= 1.1x.
+  peak RSS              ours at N=200 vs N=8. Target <= 1.2x.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import statistics
+import json
 import subprocess
 import sys
+import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_clips import make_clips, make_narration  # noqa: E402
+from bench_clips import VARIANTS, real_like_clips  # noqa: E402
+from harness import (  # noqa: E402
+    Row,
+    Stat,
+    find_ffmpeg,
+    interleave,
+    print_table,
+    python_env,
+    run_inprocess,
+    run_process,
+)
+
+#: the code this work started from (assembly before per-clip normalisation)
+OLD_COMMIT = "b1fd8c4"
 
 CHILD = r"""
-import sys, time, json, resource
+import json, sys
 from pathlib import Path
-from ministudio.media import assemble, AssemblyShot, AssemblySettings, SpeechPlacement
 from ministudio.log import configure
-configure()  # warnings only: keep the benchmark's table readable
-t = time.perf_counter()
-clips = [Path(p) for p in sys.argv[3:]]
-shots = [AssemblyShot(clip=c, speech=(SpeechPlacement(wav=Path(sys.argv[2]), start_s=0.5),) if i == 0 else ())
-         for i, c in enumerate(clips)]
-r = assemble(shots, Path(sys.argv[1]), AssemblySettings(width=1280, height=720, fps=24))
-print(json.dumps({"inproc_s": time.perf_counter() - t, "mode": r.mode, "video": r.video_duration_s,
-                  "audio": r.audio_duration_s, "offset": r.av_offset_s, "frames": r.frames}))
+configure()
+from ministudio.media import assemble, AssemblyShot, AssemblySettings, SpeechPlacement
+spec = json.loads(Path(sys.argv[1]).read_text())
+shots = [AssemblyShot(clip=Path(c), speech=(SpeechPlacement(wav=Path(w), start_s=1.0),))
+         for c, w in zip(spec["clips"], spec["wavs"])]
+r = assemble(shots, Path(spec["out"]), AssemblySettings(width=1280, height=720, fps=24))
+print(json.dumps({"mode": r.mode, "frames": r.frames, "av_offset_s": round(r.av_offset_s, 4)}))
+"""
+
+ANCHOR_CHILD = r"""
+import sys
+from ministudio.media import extract_anchor_frame
+extract_anchor_frame(sys.argv[1], sys.argv[2], use_cache=False)
 """
 
 
-def find_ffmpeg(explicit: str | None) -> str:
-    if explicit:
-        return explicit
+def old_tree(work: Path) -> Path | None:
+    """The old core package, unpacked from git (``None`` outside a git checkout)."""
+    dest = work / f"old-{OLD_COMMIT}"
+    src = dest / "ministudio-core" / "src"
+    if src.is_dir():
+        return src
+    archive = work / "old.tar"
     try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except ImportError:
-        pass
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    sys.exit("no ffmpeg found: pip install imageio-ffmpeg, or apt-get install ffmpeg, "
-             "or pass --ffmpeg PATH")
+        subprocess.run(["git", "-C", str(HERE.parent), "archive", "-o", str(archive),
+                        OLD_COMMIT, "ministudio-core/src"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    with tarfile.open(archive) as tar:
+        tar.extractall(dest, filter="data")
+    return src
 
 
-def run_child(argv: list[str]) -> tuple[float, int, str]:
-    """Wall time, peak RSS (KiB) and stdout of a child process."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{argv[0]} failed: {err[-2000:]}")
-    return wall, usage.ru_maxrss, out
+def narrations(work: Path, n: int) -> list[Path]:
+    """``n`` distinct speech-like WAVs of 4-6.8 s (a line under every shot)."""
+    import numpy as np
+    from ministudio.media import write_wav
+
+    folder = work / "narration"
+    folder.mkdir(exist_ok=True)
+    out = []
+    for k in range(n):
+        path = folder / f"n{k:03d}.wav"
+        if not path.exists():
+            rate, secs = 22050, 4.0 + (k % 5) * 0.7
+            t = np.arange(int(secs * rate)) / rate
+            env = 0.5 * (1 + np.sin(2 * np.pi * (3.5 + k % 3) * t)) * (
+                np.sin(2 * np.pi * 0.3 * t + k) > -0.6)
+            f0 = 120 + 3 * (k % 40)
+            sig = env * (np.sin(2 * np.pi * f0 * t) + 0.4 * np.sin(2 * np.pi * 2 * f0 * t))
+            write_wav(path, (0.2 * sig)[None].astype(np.float32), rate)
+        out.append(path)
+    return out
 
 
-def ours_assembly(clips, narration, out):  # type: ignore[no-untyped-def]
-    return run_child([sys.executable, "-c", CHILD, str(out), str(narration), *map(str, clips)])
+class Bench:
+    def __init__(self, ffmpeg: str, work: Path, repeat: int) -> None:
+        self.ffmpeg, self.work, self.repeat = ffmpeg, work, repeat
+        self.env = python_env()
+        old = old_tree(work)
+        self.old_env = python_env(old) if old is not None else None
+        clips = real_like_clips(ffmpeg, work / "clips")
+        self.good = [c for c, (_, _, odd) in zip(clips, VARIANTS, strict=True) if not odd]
+        self.full_range = next(c for c in clips if "yuvj420p" in c.name)
+
+    def films(self, n: int, odd: bool) -> tuple[list[Path], list[Path]]:
+        clips = [self.good[i % len(self.good)] for i in range(n)]
+        if odd:
+            clips[3] = self.full_range
+        return clips, narrations(self.work, n)
+
+    def ours(self, clips, wavs, env, tag: str):  # type: ignore[no-untyped-def]
+        spec = self.work / f"spec-{tag}.json"
+        spec.write_text(json.dumps({"clips": list(map(str, clips)), "wavs": list(map(str, wavs)),
+                                    "out": str(self.work / f"ours-{tag}.mp4")}))
+        return lambda: run_process([sys.executable, "-c", CHILD, str(spec)], env=env)
+
+    def ffmpeg_mix(self, clips, wavs, tag: str):  # type: ignore[no-untyped-def]
+        lst = self.work / f"concat-{tag}.txt"
+        lst.write_text("".join(f"file '{c}'\n" for c in clips))
+        argv = [self.ffmpeg, "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(lst)]
+        filters = []
+        for k, w in enumerate(wavs):
+            argv += ["-i", str(w)]
+            filters.append(f"[{k + 1}:a]adelay={int((8 * k + 1.0) * 1000)}:all=1[n{k}]")
+        filters.append("[0:a]" + "".join(f"[n{k}]" for k in range(len(wavs)))
+                       + f"amix=inputs={len(wavs) + 1}:duration=first:normalize=0[a]")
+        argv += ["-filter_complex", ";".join(filters), "-map", "0:v", "-map", "[a]",
+                 "-c:v", "copy", "-c:a", "aac", "-ac", "2", "-b:a", "160k",
+                 "-movflags", "+faststart", str(self.work / f"ff-{tag}.mp4")]
+        return argv
+
+    def narration_row(self, n: int, odd: bool, repeat: int) -> Row:
+        clips, wavs = self.films(n, odd)
+        tag = f"{n}{'odd' if odd else ''}"
+        mix = self.ffmpeg_mix(clips, wavs, tag)
+        if odd:  # the floor normalises the odd clip alone first, then mixes as above
+            norm = self.work / "ff-normalised.mp4"
+            pre = [self.ffmpeg, "-v", "error", "-y", "-i", str(self.full_range), "-an",
+                   "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt",
+                   "yuv420p", "-r", "24", str(norm)]
+            mix = self.ffmpeg_mix([norm if c == self.full_range else c for c in clips], wavs, tag)
+
+            def ref():  # type: ignore[no-untyped-def]
+                a, b = run_process(pre), run_process(mix)
+                a.wall, a.cpu = a.wall + b.wall, a.cpu + b.cpu
+                return a
+        else:
+            def ref():  # type: ignore[no-untyped-def]
+                return run_process(mix)
+        stats = interleave({"ours": self.ours(clips, wavs, self.env, tag), "ref": ref}, repeat)
+        if self.old_env is not None and n <= 8:  # for context, once (it re-encodes: slow)
+            stats["old"] = Stat.of([self.ours(clips, wavs, self.old_env, tag + "-old")()])
+        result = json.loads(stats["ours"].out.strip().splitlines()[-1])
+        what = "one full-range clip among" if odd else "narration under every one of"
+        return Row(f"assembly: {what} {n} shots", stats["ours"], stats["ref"], "<=1.2x",
+                   old=stats.get("old"), note=f"ours: {result}", extra={"n": n})
+
+    def anchor_rows(self) -> list[Row]:
+        import av
+        from ministudio.media import extract_anchor_frame
+
+        clip = self.good[0]
+        png = self.work / "ff-anchor.png"
+        ff = [self.ffmpeg, "-v", "error", "-y", "-sseof", "-0.1", "-i", str(clip),
+              "-frames:v", "1", "-update", "1", str(png)]
+        stats = interleave({
+            "ours": lambda: run_process([sys.executable, "-c", ANCHOR_CHILD, str(clip),
+                                         str(self.work / "anchors")], env=self.env),
+            "ref": lambda: run_process(ff)}, self.repeat)
+        whole = Row("anchor frame, whole process (8 s 720p, B-frames)", stats["ours"],
+                    stats["ref"], "<=1.0x",
+                    note="ours includes starting Python and importing PyAV/numpy/Pillow")
+
+        def floor_inproc() -> None:  # what the ffmpeg command does, in PyAV
+            with av.open(str(clip)) as c:
+                s = c.streams.video[0]
+                s.thread_type = "AUTO"
+                end = float(c.duration / 1e6)
+                c.seek(int((end - 0.1) / s.time_base), stream=s, backward=True)
+                last = None
+                for f in c.decode(s):
+                    last = f
+                last.to_image().save(self.work / "floor.png", compress_level=1)
+
+        ins = interleave({
+            "ours": lambda: run_inprocess(lambda: extract_anchor_frame(
+                clip, self.work / "anchors", use_cache=False)),
+            "ref": lambda: run_inprocess(floor_inproc)}, max(self.repeat, 5))
+        inproc = Row("anchor frame, in-process (PyAV seek+decode floor)", ins["ours"],
+                     ins["ref"], "<=1.2x",
+                     note="ours decodes the last 0.5 s exactly and scores sharpness")
+        return [whole, inproc]
+
+    def validate_row(self) -> Row:
+        from ministudio.media import validate_clip
+        from ministudio.media.anchor import validate_and_anchor
+
+        clip = self.good[0]
+        stats = interleave({
+            "ours": lambda: run_inprocess(lambda: validate_and_anchor(clip, self.work / "va")),
+            "ref": lambda: run_inprocess(lambda: validate_clip(clip))}, max(self.repeat, 3))
+        return Row("validate + anchor in one pass vs validate alone", stats["ours"],
+                   stats["ref"], "<=1.1x", note="8 s 720p: every frame and audio packet decoded")
+
+    def rss_row(self, small: Row, big: Row) -> Row:
+        return Row(f"assembly peak RSS: N={big.extra['n']} vs N={small.extra['n']}", big.ours,
+                   small.ours, "<=1.2x", metric="rss")
 
 
-def ffmpeg_assembly(ffmpeg, clips, narration, out, work):  # type: ignore[no-untyped-def]
-    lst = work / "concat.txt"
-    lst.write_text("".join(f"file '{c}'\n" for c in clips))
-    return run_child([ffmpeg, "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(lst),
-                      "-itsoffset", "0.5", "-i", str(narration), "-filter_complex",
-                      "[0:a][1:a]amix=inputs=2:duration=first[a]", "-map", "0:v", "-map", "[a]",
-                      "-c:v", "copy", "-c:a", "aac", "-ac", "2", "-b:a", "160k", "-movflags", "+faststart",
-                      str(out)])
+def rows(repeat: int = 3, quick: bool = False, workdir: Path | None = None,
+         ffmpeg: str | None = None) -> list[Row]:
+    from ministudio.log import configure
 
-
-def ours_anchor(clip, work):  # type: ignore[no-untyped-def]
-    from ministudio.media import extract_anchor_frame
-
-    t = time.perf_counter()
-    extract_anchor_frame(clip, work, use_cache=False)
-    return time.perf_counter() - t
-
-
-def ffmpeg_anchor(ffmpeg, clip, work):  # type: ignore[no-untyped-def]
-    return run_child([ffmpeg, "-y", "-v", "error", "-sseof", "-1", "-i", str(clip), "-update",
-                      "1", str(work / "ff_last.png")])[0]
-
-
-def median(fn, repeat):  # type: ignore[no-untyped-def]
-    return statistics.median(fn() for _ in range(repeat))
+    configure()
+    work = workdir or Path(tempfile.gettempdir()) / "ministudio-media-bench"
+    work.mkdir(parents=True, exist_ok=True)
+    b = Bench(find_ffmpeg(ffmpeg), work, repeat)
+    out = [b.narration_row(8, False, repeat), b.narration_row(32, False, repeat)]
+    out += [b.narration_row(8, True, repeat)]
+    if not quick:
+        out += [b.narration_row(32, True, repeat)]
+        big = b.narration_row(200, False, 1)
+        out += [big, b.rss_row(out[0], big)]
+    out += b.anchor_rows()
+    out.append(b.validate_row())
+    return out
 
 
 def main() -> None:
-    from ministudio.log import configure
+    from harness import load_line
 
-    configure()  # warnings only: keep the output readable
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", default="8,32")
-    ap.add_argument("--variants", default="k24,k1")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--workdir", type=Path,
-                    default=Path(tempfile.gettempdir()) / "ministudio-media-bench")
+    ap.add_argument("--quick", action="store_true", help="skip the N=32 odd and N=200 rows")
+    ap.add_argument("--workdir", type=Path)
     ap.add_argument("--ffmpeg")
     args = ap.parse_args()
-    ffmpeg = find_ffmpeg(args.ffmpeg)
-    sizes = [int(x) for x in args.sizes.split(",")]
-    work = args.workdir
-    work.mkdir(parents=True, exist_ok=True)
-    narration = make_narration(work / "narration.wav", 30.0)
-    version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True).stdout.split("\n")[0]
-    import av
-
-    print(f"reference: {version}")
-    print(f"ours: PyAV {av.__version__} (FFmpeg {av.ffmpeg_version_info}), python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs, median of {args.repeat}")
-    print()
-    print(f"{'task':<40} {'ours s':>8} {'ffmpeg s':>9} {'ratio':>6} {'target':>7}")
-    rss: dict[tuple[str, int], int] = {}
-    for variant in args.variants.split(","):
-        gop = 24 if variant == "k24" else 1000
-        clips_all = make_clips(work / variant, max(sizes), gop=gop)
-        for n in sizes:
-            clips = clips_all[:n]
-            out_ours, out_ff = work / f"ours_{variant}_{n}.mp4", work / f"ff_{variant}_{n}.mp4"
-            runs = [ours_assembly(clips, narration, out_ours) for _ in range(args.repeat)]
-            ours = statistics.median(r[0] for r in runs)
-            rss[(variant, n)] = max(r[1] for r in runs)
-            ref = median(lambda c=clips, o=out_ff: ffmpeg_assembly(ffmpeg, c, narration, o, work)[0],
-                         args.repeat)
-            print(f"{f'assembly {variant} N={n} + narration':<40} {ours:8.3f} {ref:9.3f} "
-                  f"{ours / ref:6.2f} {'<=1.5':>7}   [{runs[0][2].strip()}]")
-        a = median(lambda c=clips_all[0]: ours_anchor(c, work), args.repeat)
-        b = median(lambda c=clips_all[0]: ffmpeg_anchor(ffmpeg, c, work), args.repeat)
-        print(f"{f'anchor frame {variant} (8 s 720p)':<40} {a:8.3f} {b:9.3f} {a / b:6.2f} {'<=1.0':>7}")
-    if len(sizes) > 1:
-        lo, hi = min(sizes), max(sizes)
-        for variant in args.variants.split(","):
-            r_lo, r_hi = rss[(variant, lo)], rss[(variant, hi)]
-            print(f"{f'peak RSS {variant} N={hi} vs N={lo} (MiB)':<40} {r_hi / 1024:8.1f} "
-                  f"{r_lo / 1024:9.1f} {r_hi / r_lo:6.2f} {'<=1.2':>7}")
+    print(load_line())
+    print_table(rows(args.repeat, args.quick, args.workdir, args.ffmpeg))
+    print(load_line())
 
 
 if __name__ == "__main__":
