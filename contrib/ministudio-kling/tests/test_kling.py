@@ -220,7 +220,7 @@ def test_a_task_failed_by_risk_control_is_a_content_rejection_that_ends_the_job(
 
 
 def test_a_wrong_secret_is_an_authentication_error(tmp_path: Path) -> None:
-    dispatcher, transport = _dispatcher(FakeKlingAPI(secret_key="another"))
+    dispatcher, transport = _dispatcher(FakeKlingAPI(secret_key="another-secret-0123456789abcdef012345"))
     with pytest.raises(AuthenticationError):
         _run(dispatcher, _request(), tmp_path)
     assert transport.calls == 1
