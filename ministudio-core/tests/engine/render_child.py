@@ -9,7 +9,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from chaos import ChaosClipPlugin, FakeSpeechPlugin  # noqa: E402
-
 from ministudio.config import load_settings  # noqa: E402
 from ministudio.engine import render  # noqa: E402
 from ministudio.plugins import PluginManager  # noqa: E402

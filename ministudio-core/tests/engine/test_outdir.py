@@ -19,20 +19,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from chaos import ChaosClipPlugin, FakeSpeechPlugin
-from test_render import _project as _film_in
-
 import ministudio.cli.render  # noqa: F401 - loaded before a test drops privileges
 import ministudio.compile  # noqa: F401
 import ministudio.film  # noqa: F401
 import ministudio.log  # noqa: F401
+import pytest
+from chaos import ChaosClipPlugin, FakeSpeechPlugin
 from ministudio.cli import main
 from ministudio.config import load_settings
 from ministudio.engine import RenderLockedError, render
 from ministudio.engine.lock import OutLock, ProjectLock
 from ministudio.engine.outdir import MARKER, OutputFolderError, check_out_dir
 from ministudio.plugins import PluginManager
+from test_render import _project as _film_in
 
 CHILD = Path(__file__).with_name("render_child.py")
 

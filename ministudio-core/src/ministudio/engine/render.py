@@ -144,8 +144,9 @@ async def render_async(
     :class:`~ministudio.engine.errors.RenderFailedError` naming every failed shot (unless
     ``allow_gaps``), :class:`~ministudio.engine.errors.BudgetExceededError` inside it when
     ``max_cost`` stops the render, :class:`~ministudio.engine.errors.RenderLockedError` when
-    another render of the project runs, and :class:`~ministudio.errors.ConfigError` for an
-    invalid film.
+    another render of the project (or into the same ``out``) runs,
+    :class:`~ministudio.engine.outdir.OutputFolderError` for an unusable ``out`` (before any
+    work), and :class:`~ministudio.errors.ConfigError` for an invalid film.
     """
     from ministudio.compile import plan_film
     from ministudio.config import load_settings
