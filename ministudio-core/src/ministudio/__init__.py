@@ -13,6 +13,7 @@ from ministudio.capabilities import (
     JOB_SETTINGS,
     AuthSpec,
     ClipModel,
+    DraftModel,
     Operation,
     PriceRule,
     Pricing,
@@ -47,6 +48,8 @@ from ministudio.requests import (
     AnchorFrameRequest,
     ClipRequest,
     ClipResult,
+    DraftRequest,
+    DraftResult,
     IdentityRequest,
     IdentityScore,
     ReferenceImage,
@@ -56,6 +59,9 @@ from ministudio.requests import (
 )
 
 __version__ = "0.1.0"
+
+# ``ministudio.draft(text) -> Film``: the function replaces the package name on purpose
+from ministudio.draft import draft, draft_and_render  # noqa: E402
 
 # a library call is quiet unless asked (see ministudio.log); an app's own set-up wins
 from ministudio.log import quiet_default as _quiet_default  # noqa: E402
@@ -76,6 +82,9 @@ __all__ = [
     "ClipResult",
     "ConfigError",
     "ContentRejectedError",
+    "DraftModel",
+    "DraftRequest",
+    "DraftResult",
     "IdentityRequest",
     "IdentityScore",
     "JobFailedError",
@@ -102,6 +111,8 @@ __all__ = [
     "Voice",
     "WordTiming",
     "__version__",
+    "draft",
+    "draft_and_render",
     "frame_size",
     "hookimpl",
 ]

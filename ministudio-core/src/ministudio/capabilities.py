@@ -21,6 +21,7 @@ __all__ = [
     "JOB_SETTINGS",
     "AuthSpec",
     "ClipModel",
+    "DraftModel",
     "Operation",
     "PriceRule",
     "Pricing",
@@ -37,12 +38,14 @@ _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
 class Operation(enum.StrEnum):
-    """The four operations a provider can offer, one per hookspec."""
+    """The operations a provider can offer, one per hookspec."""
 
     CLIP = "clip"
     SPEECH = "speech"
     ANCHOR_FRAME = "anchor-frame"
     IDENTITY = "identity"
+    #: turn a plain-words description into a film (``draft_film``; optional for plugins)
+    DRAFT = "draft"
 
 
 class ReferenceRole(enum.StrEnum):
@@ -255,6 +258,24 @@ class SpeechModel:
 
 
 @attrs.frozen(kw_only=True)
+class DraftModel:
+    """Capabilities of one drafting model (``draft_film``): a language model, or core's
+    offline outliner, that turns a description into film data."""
+
+    id: str
+    description: str = ""
+    #: the model answers in JSON constrained by the film JSON Schema (structured output)
+    structured_output: bool = True
+    #: deterministic: the same text always gives the same film
+    deterministic: bool = False
+    #: the longest description it accepts, in characters
+    max_input_chars: int | None = None
+    max_concurrency: int | None = attrs.field(default=None, validator=_positive)
+    pricing: Pricing | None = None
+    notes: str = ""
+
+
+@attrs.frozen(kw_only=True)
 class ScorerInfo:
     """What an identity scorer measures. ``kind`` is ``face`` for a real face identity score,
     ``look`` for a colour/structure continuity score that says nothing about who it is."""
@@ -342,6 +363,7 @@ class ProviderSpec:
     description: str = ""
     clip_models: tuple[ClipModel, ...] = ()
     speech_models: tuple[SpeechModel, ...] = ()
+    draft_models: tuple[DraftModel, ...] = ()
     scorer: ScorerInfo | None = None
     #: the clip model used when a film names none (else the first of ``clip_models``)
     default_model: str | None = None
@@ -373,6 +395,8 @@ class ProviderSpec:
             raise ValueError(
                 f"provider {self.name!r} offers speech but declares no speech_models"
             )
+        if Operation.DRAFT in value and not self.draft_models:
+            raise ValueError(f"provider {self.name!r} offers drafting but declares no draft_models")
 
     def declared_settings(self) -> tuple[Setting, ...] | None:
         """The provider's declared settings plus the ones core reads for every provider
@@ -407,6 +431,10 @@ class ProviderSpec:
 
     def speech_model(self, model: str | None) -> SpeechModel:
         return _pick(self.speech_models, model or self.default_speech_model, self.name)
+
+    def draft_model(self, model: str | None) -> DraftModel:
+        """The named drafting model, or the first one."""
+        return _pick(self.draft_models, model, self.name)
 
 
 def _pick(models, wanted, name):  # type: ignore[no-untyped-def]

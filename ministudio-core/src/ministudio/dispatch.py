@@ -49,6 +49,8 @@ from ministudio.requests import (
     AnchorFrameRequest,
     ClipRequest,
     ClipResult,
+    DraftRequest,
+    DraftResult,
     IdentityRequest,
     IdentityScore,
     SpeechRequest,
@@ -125,7 +127,8 @@ class Dispatcher:
         #: operation value -> provider name, e.g. {"identity": "face"}
         self.pins = dict(pins or {})
         self.transport = transport
-        self.timeouts = {"clip": 1800.0, "speech": 300.0, "anchor-frame": 120.0, "identity": 300.0}
+        self.timeouts = {"clip": 1800.0, "speech": 300.0, "anchor-frame": 120.0, "identity": 300.0,
+                         "draft": 300.0}
         self.timeouts.update(timeouts or {})
 
     @classmethod
@@ -176,6 +179,17 @@ class Dispatcher:
         ctx = self._context(spec.name, workdir, request.shot_id, model=model.id)
         result = await self._run(caller, Operation.SPEECH, spec.name, ctx, request=request)
         return _expect(result, SpeechResult, spec.name)
+
+    async def draft_film(self, request: DraftRequest, *, workdir: Path | None = None) -> DraftResult:
+        """Route one drafting round to the plugin that registered ``request.provider``."""
+        spec = self.manager.get_provider(request.provider, Operation.DRAFT)
+        model = spec.draft_model(request.model)
+        if request.model is None:
+            request = attrs.evolve(request, model=model.id)
+        caller = self.manager.caller_for("draft_film", spec.name, Operation.DRAFT)
+        ctx = self._context(spec.name, workdir, None, model=model.id)
+        result = await self._run(caller, Operation.DRAFT, spec.name, ctx, request=request)
+        return _expect(result, DraftResult, spec.name)
 
     async def extract_anchor_frame(
         self, request: AnchorFrameRequest, *, provider: str | None = None

@@ -20,6 +20,10 @@ Operation hooks
     ``tryfirst=True``, and a user pins one by provider name (``identity.scorer = "face"``),
     in which case only the plugin that registered that name is called.
 
+Drafting hook
+    ``draft_film`` (optional, routed) turns a plain-words description into film data; core
+    loads the answer with the normal film loader and sends located problems back for repair.
+
 Preflight hook
     ``check_credentials`` (optional, routed) says before anything is spent whether a provider
     could authenticate; core also checks the variables its ``AuthSpec`` requires.
@@ -48,6 +52,8 @@ if TYPE_CHECKING:
         AnchorFrameRequest,
         ClipRequest,
         ClipResult,
+        DraftRequest,
+        DraftResult,
         IdentityRequest,
         IdentityScore,
         SpeechRequest,
@@ -196,6 +202,35 @@ def score_identity(
             sims = [cosine(embed(f), ref) for f in sample(request.media, request.samples)]
             return IdentityScore(score=median(sims), p10=p10(sims), minimum=min(sims),
                                  scorer="myface", kind="face", threshold=0.6)
+    """
+
+
+# -- drafting ---------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def draft_film(
+    request: DraftRequest, context: CallContext
+) -> DraftResult | Awaitable[DraftResult] | None:
+    """Optional. Draft a film from ``request.text`` and return a :class:`~ministudio.DraftResult`.
+
+    Routed: called only on the plugin that registered ``request.provider`` (declared with
+    ``Operation.DRAFT`` and ``draft_models``). Answer with film data that follows
+    ``request.schema`` (the film JSON Schema), as a mapping or as JSON/YAML text; keep what
+    ``request.hints`` fixes. Core loads the answer with the normal film loader; when it finds
+    problems it calls again with ``request.round`` + 1, the located ``request.problems`` and
+    the ``request.previous`` answer, a bounded number of rounds. Do not validate or retry here.
+
+    Example::
+
+        @hookimpl
+        def draft_film(request, context):
+            prompt = request.text if not request.problems else (
+                "Fix these problems:\n" + "\n".join(request.problems)
+                + "\nin this film:\n" + request.previous)
+            answer = my_llm.chat(prompt, json_schema=dict(request.schema))
+            return DraftResult(film=answer.text, provider=request.provider,
+                               model=request.model or "my-llm-1")
     """
 
 

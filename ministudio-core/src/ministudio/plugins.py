@@ -45,7 +45,8 @@ GROUP = "ministudio"
 CORE_DIST = "ministudio-core"
 
 #: modules always registered (core's default implementations), as ``(name, module)``
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("core", "ministudio.builtin"),)
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (("core", "ministudio.builtin"),
+                                                 ("draft", "ministudio.draft.plugin"))
 
 ENV_LOAD = "MINISTUDIO_LOAD_PLUGINS"
 ENV_DISABLE = "MINISTUDIO_DISABLE_PLUGINS"

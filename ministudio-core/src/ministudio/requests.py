@@ -21,6 +21,8 @@ __all__ = [
     "AnchorFrameRequest",
     "ClipRequest",
     "ClipResult",
+    "DraftRequest",
+    "DraftResult",
     "IdentityRequest",
     "IdentityScore",
     "ReferenceImage",
@@ -183,6 +185,12 @@ class IdentityRequest:
     #: frames to sample from a clip
     samples: int = 8
     shot_id: str | None = None
+    #: the shot's other characters as ``(character id, reference portraits)``, so a scorer can
+    #: assign faces to characters jointly (each face to at most one character) and never
+    #: compare this character with someone else's face; empty when the shot has one character
+    others: tuple[tuple[str, tuple[Path, ...]], ...] = attrs.field(
+        default=(), converter=lambda v: tuple((str(c), tuple(Path(p) for p in refs))
+                                              for c, refs in v))
 
 
 @attrs.frozen(kw_only=True)
@@ -199,10 +207,21 @@ class IdentityScore:
     frames_used: tuple[float, ...] = attrs.field(default=(), converter=tuple)
     faces_found: int | None = None
     note: str = ""
+    #: the face used in each frame in ``frames_used``: (left, top, right, bottom) in the
+    #: frame's pixels; empty for a look score
+    boxes: tuple[tuple[int, int, int, int], ...] = attrs.field(
+        default=(), converter=lambda v: tuple(tuple(int(x) for x in b) for b in v))
 
     @property
     def passed(self) -> bool:
+        """Score at or above threshold. For a look score this says nothing about identity:
+        use :attr:`identity_passed` for a gate."""
         return self.score >= self.threshold
+
+    @property
+    def identity_passed(self) -> bool | None:
+        """Whether this is a face match: ``None`` when no face scorer applied (a look score)."""
+        return self.passed if self.kind == "face" else None
 
     @classmethod
     def from_samples(
@@ -215,6 +234,7 @@ class IdentityScore:
         frames_used: Sequence[float] = (),
         faces_found: int | None = None,
         note: str = "",
+        boxes: Sequence[tuple[int, int, int, int]] = (),
     ) -> IdentityScore:
         """Median / 10th percentile / minimum of per-frame similarities, rounded to 4 places."""
         import numpy as np
@@ -232,4 +252,45 @@ class IdentityScore:
             frames_used=tuple(round(float(t), 3) for t in frames_used),
             faces_found=faces_found,
             note=note,
+            boxes=boxes,
         )
+
+
+@attrs.frozen(kw_only=True)
+class DraftRequest:
+    """Turn a plain-words description into a film (``draft_film``).
+
+    ``schema`` is the film JSON Schema (``docs/film.schema.json``) the answer must follow;
+    ``hints`` are what the user already decided (``title``, ``aspect_ratio``, ``style``,
+    ``duration_s``, ``provider``, ``speech_provider``...), to be kept as given. On a repair round
+    (``round`` > 1) ``problems`` lists the located problems core's loader found in the
+    ``previous`` answer (``film.yaml:12: scenes[0].shots[1].duration: expected a number``):
+    the model fixes exactly those and keeps the rest.
+    """
+
+    provider: str
+    text: str
+    model: str | None = None
+    schema: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    hints: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    round: int = 1
+    problems: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    #: the previous round's answer (JSON or YAML text) when ``problems`` is not empty
+    previous: str | None = None
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+
+
+@attrs.frozen(kw_only=True)
+class DraftResult:
+    """A drafted film: plain film data (a mapping) or its YAML/JSON text, as the model
+    answered. Core loads it with the normal film loader; nothing here is trusted."""
+
+    film: Mapping[str, Any] | str
+    provider: str
+    model: str | None = None
+    #: what the drafter understood and what it left open (for ``draft --interactive``):
+    #: e.g. ``{"open": ["title", "characters.mira.identity"], "assumed": {...}}``
+    notes: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    #: tokens used, when the model reports them
+    usage: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    cost: Decimal | None = None
