@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "validate": "ministudio.cli.film:validate",
     "plan": "ministudio.cli.film:plan",
     "init": "ministudio.cli.film:init",
+    "draft": "ministudio.cli.draft:draft",
     "render": "ministudio.cli.render:render",
     "score-identity": "ministudio.cli.identity:score_identity",
     "speak": "ministudio.cli.speak:speak",

@@ -21,7 +21,7 @@ from ministudio.errors import ConfigError, ProviderError
 from ministudio.film.model import Film, Origin
 
 __all__ = ["DEFAULT_PROVIDER", "DEFAULT_ROUNDS", "DraftInvalidError", "DraftOutcome",
-           "apply_hints", "draft_async", "film_yaml", "load_answer"]
+           "apply_hints", "check_data", "draft_async", "film_yaml", "load_answer"]
 
 DEFAULT_PROVIDER = "outline"
 DEFAULT_ROUNDS = 3
@@ -109,7 +109,7 @@ def apply_hints(data: Any, hints: Mapping[str, Any]) -> Any:
     return out
 
 
-def _problems(data: Any, directory: Path, manager: Any, settings: Any) -> tuple[Film | None, list[str]]:
+def check_data(data: Any, directory: Path, manager: Any, settings: Any) -> tuple[Film | None, list[str]]:
     from ministudio.film.loader import film_problems
     from ministudio.film.validate import validate_film
 
@@ -167,7 +167,7 @@ async def draft_async(
         data, problems = load_answer(result.film)
         if not problems:
             data = apply_hints(data, hints)
-            film, problems = _problems(data, directory, manager, settings)
+            film, problems = check_data(data, directory, manager, settings)
         if not problems:
             assert film is not None
             plan = plan_film(film, manager, settings)
@@ -193,4 +193,8 @@ def film_yaml(data: Mapping[str, Any]) -> str:
     head = ("# Drafted by `ministudio draft`. Check it with `ministudio validate film.yaml`,\n"
             "# see what rendering would do with `ministudio plan film.yaml`. Format: "
             "docs/film-format.md\n")
-    return head + yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True, width=96)
+    order = ("title", "format", "defaults", "style", "characters", "environments", "scenes")
+    plain = _plain(data)
+    ordered = {k: plain[k] for k in order if k in plain} | {
+        k: v for k, v in plain.items() if k not in order}
+    return head + yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=96)
