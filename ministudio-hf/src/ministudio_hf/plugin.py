@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from ministudio.capabilities import AuthSpec, Operation, ProviderSpec, Setting
 from ministudio.context import CallContext
 from ministudio.hookspecs import hookimpl
-from ministudio.requests import ClipRequest, ClipResult
+from ministudio.requests import ClipRequest, ClipResult, DraftRequest, DraftResult
 
+from ministudio_hf.draft import DRAFT_MODELS
 from ministudio_hf.models import CATALOG
 
-__all__ = ["MINISTUDIO_PLUGIN_API", "PROVIDER", "generate_clip", "register_providers"]
+__all__ = ["MINISTUDIO_PLUGIN_API", "PROVIDER", "draft_film", "generate_clip", "register_providers"]
 
 MINISTUDIO_PLUGIN_API = 1
 PROVIDER = "hf"
@@ -25,6 +26,8 @@ SETTINGS = (
             description="per HTTP request (endpoints hold the request while rendering)"),
     Setting(name="models", type="table",
             description="per model id: steps, guidance, extra, and route tables"),
+    Setting(name="draft_provider", default="auto",
+            description="the Inference Provider for drafting chat models (auto: the Hub picks)"),
 )
 
 
@@ -32,11 +35,12 @@ SETTINGS = (
 def register_providers() -> Iterator[ProviderSpec]:
     yield ProviderSpec(
         name=PROVIDER,
-        operations={Operation.CLIP},
+        operations={Operation.CLIP, Operation.DRAFT},
         description="Open video models (Wan, LTX-Video, HunyuanVideo, CogVideoX, Mochi) hosted "
         "by Hugging Face Inference Providers (fal-ai, replicate, novita, together, wavespeed)",
         clip_models=tuple(m.clip_model() for m in CATALOG),
         default_model=CATALOG[0].id,
+        draft_models=DRAFT_MODELS,
         auth=AuthSpec(
             env_vars=("HF_TOKEN",),
             description="a Hugging Face token with the 'Make calls to Inference Providers' "
@@ -53,3 +57,11 @@ def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
     from ministudio_hf.generate import generate
 
     return generate(request, context)
+
+
+@hookimpl
+def draft_film(request: DraftRequest, context: CallContext) -> DraftResult:
+    """One drafting round with a chat model (blocking; core runs it in a worker thread)."""
+    from ministudio_hf.draft import draft
+
+    return draft(request, context)

@@ -23,14 +23,15 @@ from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
 from ministudio.context import CallContext
 from ministudio.errors import ContentRejectedError, MinistudioError
 from ministudio.hookspecs import PLUGIN_API, hookimpl
-from ministudio.requests import ClipRequest, ClipResult
+from ministudio.requests import ClipRequest, ClipResult, DraftRequest, DraftResult
 
+from ministudio_vertex.draft import DRAFT_MODELS
 from ministudio_vertex.models import PROVIDER, configured_models, find_model
 from ministudio_vertex.settings import SETTINGS
 
 MINISTUDIO_PLUGIN_API = PLUGIN_API
 
-__all__ = ["MINISTUDIO_PLUGIN_API", "generate_clip", "register_providers"]
+__all__ = ["MINISTUDIO_PLUGIN_API", "draft_film", "generate_clip", "register_providers"]
 
 
 def _settings_at_load() -> Mapping[str, Any]:
@@ -51,9 +52,11 @@ def register_providers() -> Iterator[ProviderSpec]:
         models = configured_models({})
     yield ProviderSpec(
         name=PROVIDER,
-        operations={Operation.CLIP},
-        description="Google Veo 3.1 on Vertex AI (native audio, subject references, first/last frame)",
+        operations={Operation.CLIP, Operation.DRAFT},
+        description="Google Veo 3.1 on Vertex AI (native audio, subject references, first/last "
+        "frame); drafts films with Gemini",
         clip_models=models,
+        draft_models=DRAFT_MODELS,
         default_model=models[0].id,
         auth=AuthSpec(
             env_vars=("VERTEX_ACCESS_TOKEN", "GOOGLE_APPLICATION_CREDENTIALS",
@@ -152,6 +155,14 @@ def _render(request: ClipRequest, context: CallContext, model: Any, target: Any,
         "requested": attrs.asdict(request, recurse=False, filter=lambda a, v: a.name in (
             "duration_s", "aspect_ratio", "resolution", "generate_audio", "candidates")),
     })
+
+
+@hookimpl
+def draft_film(request: DraftRequest, context: CallContext) -> DraftResult:
+    """One drafting round with Gemini (sync; core runs it in a worker thread)."""
+    from ministudio_vertex.draft import draft
+
+    return draft(request, context)
 
 
 @hookimpl
