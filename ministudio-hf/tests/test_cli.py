@@ -43,7 +43,7 @@ def test_show_json_lists_models_and_capabilities(runner: Runner) -> None:
     result = runner.invoke(["providers", "show", "hf", "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
-    assert info["name"] == "hf" and info["operations"] == ["clip"]
+    assert info["name"] == "hf" and info["operations"] == ["clip", "draft"]
     assert info["auth"]["env_vars"] == {"HF_TOKEN": False}
     models = {m["id"]: m for m in info["models"]}
     assert set(models) == {"wan-2.2-a14b", "wan-2.1-14b", "ltx-video", "hunyuan-video",
