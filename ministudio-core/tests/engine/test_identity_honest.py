@@ -1,0 +1,90 @@
+"""The identity gate counts only face scores as matches: a look score (no face scorer applied,
+e.g. no face found) is never a pass, never lifts a shot's margin, and the scorer sees every
+character of the shot (``IdentityRequest.others``) to assign faces jointly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chaos import ChaosClipPlugin, CharRef, chained_plans
+from ministudio.hookspecs import PLUGIN_API, hookimpl
+from ministudio.requests import IdentityRequest, IdentityScore
+
+
+class KindScorer:
+    """Scores by character id: (score, kind); records every request."""
+
+    MINISTUDIO_PLUGIN_API = PLUGIN_API
+
+    def __init__(self, table: dict[str, tuple[float, str]]) -> None:
+        self.table = table
+        self.calls: list[IdentityRequest] = []
+
+    @hookimpl(tryfirst=True)
+    def score_identity(self, request: IdentityRequest, context: object) -> IdentityScore:
+        self.calls.append(request)
+        s, kind = self.table[request.character or ""]
+        return IdentityScore(score=s, p10=s, minimum=s, scorer="kinds", kind=kind,
+                             threshold=0.6 if kind == "face" else 0.35,
+                             faces_found=0 if kind == "look" else 1,
+                             boxes=((10, 10, 50, 50),) if kind == "face" else ())
+
+
+def _portrait(tmp_path: Path, name: str) -> Path:
+    from PIL import Image
+
+    p = tmp_path / name
+    Image.new("RGB", (64, 64), (200, 150, 120)).save(p)
+    return p
+
+
+def _cast(tmp_path: Path) -> tuple[CharRef, CharRef]:
+    return (CharRef(id="ada", name="Ada", references=(_portrait(tmp_path, "ada.png"),)),
+            CharRef(id="bo", name="Bo", references=(_portrait(tmp_path, "bo.png"),)))
+
+
+def test_a_look_score_is_never_a_match_and_others_are_passed(harness, tmp_path):
+    scorer = KindScorer({"ada": (0.8, "face"), "bo": (0.9, "look")})
+    fake = ChaosClipPlugin()
+    h = harness(fake, scorer)
+    ada, bo = _cast(tmp_path)
+    _, out = h.run(chained_plans(1, 1, duration_s=0.5, characters=(ada, bo)))
+    res = out["s1.k1"].result
+    assert res.scores["ada"]["passed"] is True and res.scores["ada"]["boxes"] == [[10, 10, 50, 50]]
+    # a look score high above its own threshold is still no identity match
+    assert res.scores["bo"]["passed"] is None and res.scores["bo"]["kind"] == "look"
+    assert fake.calls == 1 and res.note == ""
+    by_char = {r.character: r for r in scorer.calls}
+    assert by_char["ada"].others == (("bo", bo.references),)
+    assert by_char["bo"].others == (("ada", ada.references),)
+
+
+def test_gated_look_scores_can_fail_a_shot_but_never_pass_it(harness, tmp_path):
+    ada, bo = _cast(tmp_path)
+    # face below threshold, look above its own: the look must not lift the margin, so the
+    # gate still regenerates (3 attempts) because of ada
+    scorer = KindScorer({"ada": (0.5, "face"), "bo": (0.99, "look")})
+    fake = ChaosClipPlugin()
+    h = harness(fake, scorer, overrides=("identity.gate_on_look=true",))
+    _, out = h.run(chained_plans(1, 1, duration_s=0.5, characters=(ada, bo)))
+    res = out["s1.k1"].result
+    assert fake.calls == 3 and "ada 0.50<0.60" in res.note and "bo" not in res.note
+    assert res.scores["bo"]["passed"] is None
+
+
+def test_a_gated_look_score_below_its_threshold_regenerates(harness, tmp_path):
+    ada, _ = _cast(tmp_path)
+    scorer = KindScorer({"ada": (0.1, "look")})
+    fake = ChaosClipPlugin()
+    h = harness(fake, scorer, overrides=("identity.gate_on_look=true",))
+    _, out = h.run(chained_plans(1, 1, duration_s=0.5, characters=(ada,)))
+    assert fake.calls == 3 and out["s1.k1"].result.scores["ada"]["passed"] is None
+
+
+def test_an_ungated_look_score_neither_regenerates_nor_passes(harness, tmp_path):
+    ada, _ = _cast(tmp_path)
+    fake = ChaosClipPlugin()
+    h = harness(fake, KindScorer({"ada": (0.1, "look")}))
+    _, out = h.run(chained_plans(1, 1, duration_s=0.5, characters=(ada,)))
+    res = out["s1.k1"].result
+    assert fake.calls == 1 and res.scores["ada"]["passed"] is None and res.note == ""
