@@ -103,18 +103,30 @@ class _FrameFaces:
     def __init__(self, image: Any, embedder: Any) -> None:
         self._image, self._embedder = image, embedder
         self.faces: list[Any] = []
-        self.done = 0
+        self.ran: set[int] = set()
 
-    def more(self) -> bool:
-        """Run the next pass; False when all have run."""
-        if self.done >= len(PASSES):
-            return False
-        side, up = PASSES[self.done]
-        self.done += 1
+    def run(self, index: int) -> int | None:
+        """Run pass ``index``: how many new faces it added, None if it had run already."""
+        if index in self.ran:
+            return None
+        self.ran.add(index)
+        side, up = PASSES[index]
+        before = len(self.faces)
         for face in self._embedder.faces(self._image, max_side=side, upsample=up):
             if all(_iou(face.box, f.box) < 0.4 for f in self.faces):
                 self.faces.append(face)
-        return True
+        return len(self.faces) - before
+
+
+@attrs.define
+class _Shot:
+    """A clip's sampled frames and what the passes taught so far: frames of one shot look
+    alike, so a shot whose faces only the detail pass finds starts there, and one where the
+    extra passes found nothing in two frames running stops trying them."""
+
+    frames: list[tuple[float, _FrameFaces]]
+    start: int = 0
+    fruitless: int = 0
 
 
 def _iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -126,11 +138,11 @@ def _iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
-_FRAME_CACHE: dict[tuple[str, int, int, int], list[tuple[float, _FrameFaces]]] = {}
+_FRAME_CACHE: dict[tuple[str, int, int, int], _Shot] = {}
 _FRAME_LOCK = threading.Lock()
 
 
-def _frames(media: Path, samples: int, embedder: Any) -> list[tuple[float, _FrameFaces]]:
+def _shot(media: Path, samples: int, embedder: Any) -> _Shot:
     """Sampled frames of ``media`` with their lazily detected faces (the last few clips are
     kept, so scoring a shot's second character detects nothing again)."""
     from ministudio.media.look import sample_frames
@@ -140,8 +152,8 @@ def _frames(media: Path, samples: int, embedder: Any) -> list[tuple[float, _Fram
     if key not in _FRAME_CACHE:
         while len(_FRAME_CACHE) >= 4:
             _FRAME_CACHE.pop(next(iter(_FRAME_CACHE)))
-        _FRAME_CACHE[key] = [(float(t), _FrameFaces(img, embedder))
-                             for t, img in sample_frames(media, samples)]
+        _FRAME_CACHE[key] = _Shot([(float(t), _FrameFaces(img, embedder))
+                                   for t, img in sample_frames(media, samples)])
     return _FRAME_CACHE[key]
 
 
@@ -168,19 +180,31 @@ def _pick(faces: list[Any], cast: list[tuple[str, Any]]) -> _Pick:
     return _Pick(float(sim[0, f]), faces[f].box, len(faces), taken)
 
 
-def _frame_pick(frame: _FrameFaces, cast: list[tuple[str, Any]], threshold: float) -> _Pick:
+def _frame_pick(shot: _Shot, frame: _FrameFaces, cast: list[tuple[str, Any]],
+                threshold: float) -> _Pick:
     """Detect pass by pass until every cast member has a face and this character's matches
     (or the passes run out); the last pass only runs while faces are missing."""
-    if not frame.done:
-        frame.more()
+    index = shot.start
+    frame.run(index)
     pick = _pick(frame.faces, cast)
-    while (pick.similarity is None or pick.similarity < threshold
-           or pick.faces < len(cast)):
-        if frame.done == len(PASSES) - 1 and len(frame.faces) >= len(cast):
-            break  # everyone has a face: the costly last pass finds no one new
-        if not frame.more():
+    tried = found = False
+    while pick.similarity is None or pick.similarity < threshold or pick.faces < len(cast):
+        index += 1
+        if index >= len(PASSES) or shot.fruitless >= 2:
             break
+        if index == len(PASSES) - 1 and len(frame.faces) >= len(cast):
+            break  # everyone has a face: the costly last pass finds no one new
+        added = frame.run(index)
+        if added is None:
+            continue
+        tried = True
+        if added:
+            found = True
+            if index == 1 and pick.faces < len(cast):
+                shot.start = 1  # the cast's faces need the detail pass: start there
         pick = _pick(frame.faces, cast)
+    if tried:
+        shot.fruitless = 0 if found else shot.fruitless + 1
     return pick
 
 
@@ -220,16 +244,16 @@ def score_faces(
         else:
             unusable.append(other)
     with _FRAME_LOCK:
-        frames = _frames(request.media, request.samples, embedder)
+        shot = _shot(request.media, request.samples, embedder)
     sims: list[float] = []
     times: list[float] = []
     boxes: list[tuple[int, int, int, int]] = []
     with_faces = 0
     taken: set[str] = set()
 
-    for t, frame in frames:
+    for t, frame in shot.frames:
         with _FRAME_LOCK:
-            pick = _frame_pick(frame, cast, threshold)
+            pick = _frame_pick(shot, frame, cast, threshold)
         with_faces += pick.faces > 0
         if pick.similarity is None:
             taken.update(pick.taken_by)
@@ -241,12 +265,12 @@ def score_faces(
     who = request.character or "the character"
     if not sims:
         if with_faces:
-            why = (f"no face of {who} in {len(frames)} sampled frame(s): the faces found were "
+            why = (f"no face of {who} in {len(shot.frames)} sampled frame(s): the faces found were "
                    f"assigned to {', '.join(sorted(taken)) or 'other characters'}")
         else:
-            why = f"no face found in {len(frames)} sampled frame(s)"
+            why = f"no face found in {len(shot.frames)} sampled frame(s)"
         return _fallback(request, why, look_threshold)
-    note = f"face found in {len(sims)}/{len(frames)} sampled frame(s)"
+    note = f"face found in {len(sims)}/{len(shot.frames)} sampled frame(s)"
     if len(cast) > 1:
         note += f"; faces assigned jointly with {', '.join(c for c, _ in cast[1:])}"
     if taken:
@@ -256,7 +280,7 @@ def score_faces(
     if unusable:
         note += f"; no face in the portraits of {', '.join(unusable)} (not assigned)"
     if log is not None:
-        log.debug("face.score", frames=len(frames), with_face=len(sims), cast=len(cast),
+        log.debug("face.score", frames=len(shot.frames), with_face=len(sims), cast=len(cast),
                   median=float(np.median(sims)))
     return IdentityScore.from_samples(
         sims, scorer=SCORER, kind="face", threshold=threshold, frames_used=times,
