@@ -19,7 +19,7 @@ from ministudio.plugins import PluginManager  # noqa: E402
 from ministudio_local import plugin  # noqa: E402
 from ministudio_local.face.assign import assign, similarities  # noqa: E402
 from ministudio_local.face.embed import FaceEmbedder, plausible  # noqa: E402
-from ministudio_local.face.score import _pick, score_faces  # noqa: E402
+from ministudio_local.face.score import THRESHOLD, _pick, score_faces  # noqa: E402
 
 
 def _two_person(tmp: Path, left: Path, right: Path) -> Path:
@@ -68,7 +68,7 @@ def test_a_wrong_face_that_would_pass_goes_to_its_owner(photos: dict[str, Path])
     david = right.descriptor[None, :]
     emma = (0.6 * right.descriptor + 0.4 * left.descriptor)[None, :]
     sim = similarities(faces, [emma, david])
-    assert sim[0].argmax() == 1 and sim[0, 1] > 0.47  # best-face: Emma "passes" on David
+    assert sim[0].argmax() == 1 and sim[0, 1] > THRESHOLD  # best face: Emma "passes" on David
     assert assign(sim) == {0: 0, 1: 1}
     pick = _pick(faces, [("emma", emma), ("david", david)])
     assert pick.box == left.box and pick.similarity == pytest.approx(sim[0, 0])

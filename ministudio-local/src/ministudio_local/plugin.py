@@ -1,7 +1,8 @@
 """Plugin module for the ``animatic`` clip provider and the ``face`` identity scorer.
 
 Settings (``[providers.animatic]``): ``preset`` (x264 preset, default ``veryfast``), ``crf``
-(default 20). ``[providers.face]``: ``threshold`` (default the calibrated 0.47).
+(default 20). ``[providers.face]``: ``threshold`` (default 0.58, from
+benchmarks/identity_bench.py).
 Heavy libraries (PyAV, Pillow, numpy, dlib) are imported inside the hooks.
 """
 
