@@ -160,3 +160,17 @@ def test_calibrate_chooses_a_threshold_from_a_reference_folder(
     (refs / "astronaut" / "b.png").unlink()
     res = runner.invoke(cli, ["score-identity", "--calibrate", str(refs)], standalone_mode=False)
     assert isinstance(res.exception, MediaError) and "two images" in str(res.exception)
+
+
+def test_a_later_pass_does_not_describe_a_face_found_already(photos: dict[str, Path],
+                                                             tmp_path: Path) -> None:
+    emb = FaceEmbedder.shared()
+    frame = Image.open(_two_person(tmp_path, photos["astronaut"], photos["hopper"]))
+    first = emb.faces(frame, max_side=1280, upsample=0)
+    assert len(first) >= 2
+    # the same pass again finds them all; none is described twice
+    assert emb.faces(frame, max_side=1280, upsample=0, known=[f.box for f in first]) == []
+    # a box known from another scale (slightly shifted) still counts as the same face
+    shifted = [(b[0] + 2, b[1] + 2, b[2] + 2, b[3] + 2) for b in (f.box for f in first[:-1])]
+    again = emb.faces(frame, max_side=1280, upsample=0, known=shifted)
+    assert [f.box for f in again] == [first[-1].box]

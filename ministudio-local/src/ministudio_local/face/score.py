@@ -112,9 +112,8 @@ class _FrameFaces:
         self.ran.add(index)
         side, up = PASSES[index]
         before = len(self.faces)
-        for face in self._embedder.faces(self._image, max_side=side, upsample=up):
-            if all(_iou(face.box, f.box) < 0.4 for f in self.faces):
-                self.faces.append(face)
+        self.faces.extend(self._embedder.faces(self._image, max_side=side, upsample=up,
+                                               known=[f.box for f in self.faces]))
         return len(self.faces) - before
 
 
@@ -127,15 +126,6 @@ class _Shot:
     frames: list[tuple[float, _FrameFaces]]
     start: int = 0
     fruitless: int = 0
-
-
-def _iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 _FRAME_CACHE: dict[tuple[str, int, int, int], _Shot] = {}
