@@ -137,7 +137,7 @@ def test_corrupt_output_every_time_fails_and_is_never_stored(harness):
     prod, out = h.run(chained_plans(1, 1, duration_s=0.5))
     err = out["s1.k1"].error
     assert isinstance(err, ShotError) and err.failure.stage == "validate"
-    # bounded retries: each try re-fetches the paid job; after 3 unusable deliveries the job
+    # bounded retries: a try re-fetches the paid job once; after 2 unusable deliveries the job
     # counts as failed and one new job is submitted
     assert fake.calls + fake.resumed == 4
     assert fake.calls == 2

@@ -97,6 +97,19 @@ def tiny_wan_t2v():
                        text_encoder=_text_encoder(umt5=True), tokenizer=_tokenizer())
 
 
+def tiny_wan_ti2v():
+    """Wan 2.2 TI2V: one transformer for text and image; an image replaces the first latent
+    frame (``expand_timesteps``) instead of being concatenated as extra channels."""
+    import torch
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanPipeline
+
+    torch.manual_seed(0)
+    return WanPipeline(transformer=_wan_transformer(16), vae=_wan_vae(),
+                       scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+                       text_encoder=_text_encoder(umt5=True), tokenizer=_tokenizer(),
+                       expand_timesteps=True)
+
+
 def tiny_wan_i2v(first_last: bool = False):
     """Wan 2.1 image-to-video; ``first_last`` gives the FLF2V variant, whose transformer has a
     position embedding over both images' CLIP tokens (2 x 1025 for a 32x32, patch-1 encoder)."""
@@ -149,6 +162,7 @@ def tiny_cogvideox_i2v():
 BUILDERS = {
     "ltx": tiny_ltx,
     "wan-t2v": tiny_wan_t2v,
+    "wan-ti2v": tiny_wan_ti2v,
     "wan-i2v": tiny_wan_i2v,
     "wan-flf2v": lambda: tiny_wan_i2v(first_last=True),
     "cogvideox-i2v": tiny_cogvideox_i2v,

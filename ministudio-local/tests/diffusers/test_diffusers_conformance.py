@@ -43,7 +43,7 @@ class _Local(ClipProviderConformance):
 class TestWanConformance(_Local):
     provider = "wan"
     weights = {
-        "wan2.1-t2v-1.3b": "wan-t2v", "wan2.1-t2v-14b": "wan-t2v", "wan2.2-ti2v-5b": "wan-t2v",
+        "wan2.1-t2v-1.3b": "wan-t2v", "wan2.1-t2v-14b": "wan-t2v", "wan2.2-ti2v-5b": "wan-ti2v",
         "wan2.1-i2v-14b-480p": "wan-i2v", "wan2.1-i2v-14b-720p": "wan-i2v",
         "wan2.1-flf2v-14b-720p": "wan-flf2v",
     }

@@ -100,8 +100,9 @@ class ShotOutcome:
     note: str = ""
 
 
-#: a finished job whose download fails validation this many times has ended as a job
-MAX_INVALID_DELIVERIES = 3
+#: a finished job whose delivery fails validation this many times has ended as a job (one
+#: re-fetch, then a new job: bytes damaged at the provider would come back the same)
+MAX_INVALID_DELIVERIES = 2
 #: a stored clip that a later stage cannot read is evicted and generated again, this often
 MEDIA_ROUNDS = 2
 
@@ -287,7 +288,7 @@ class Production:
 
         self.ledger.set_shot(self.production_id, shot, "running", cache_key=base_key)
         pricing = effective_pricing(spec.name, model.id, model.pricing, self.pricing)
-        estimate = pricing.estimate(seconds=request.duration_s) if pricing else Decimal(0)
+        estimate = pricing.estimate_request(request) if pricing else Decimal(0)
         max_variants = max(1, int(self.settings.get("identity.max_attempts", 3) or 1))
         best: tuple[float, ShotOutcome] | None = None
         total_cost = Decimal(0)
