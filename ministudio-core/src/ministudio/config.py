@@ -28,7 +28,8 @@ from typing import Any
 
 from ministudio.errors import ConfigError
 
-__all__ = ["DEFAULTS", "RULES", "Settings", "load_settings", "mask", "user_config_path"]
+__all__ = ["DEFAULTS", "RULES", "Settings", "load_settings", "mask", "provider_settings_at_load",
+           "user_config_path"]
 
 DEFAULTS: dict[str, Any] = {
     "defaults": {"provider": "animatic", "model": None, "speech_provider": "piper", "voice": None},
@@ -363,3 +364,15 @@ def load_settings(
     if problems:
         raise ConfigError("invalid settings", problems=problems)
     return Settings(data, sources, env)
+
+
+def provider_settings_at_load(name: str) -> Mapping[str, Any]:
+    """``[providers.NAME]`` as configured for the project in the current folder, for a
+    plugin's ``register_providers`` (e.g. a user's model list). ``{}`` when the settings
+    cannot be read: a broken config file is reported by the command, not at plugin load."""
+    from ministudio.errors import MinistudioError
+
+    try:
+        return load_settings(project_dir=Path.cwd(), env=os.environ).provider(name)
+    except MinistudioError:
+        return {}

@@ -13,13 +13,13 @@ Settings (``[providers.vertex]``): ``project``, ``location``, ``models``, ``capa
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
+from ministudio.config import provider_settings_at_load
 from ministudio.context import CallContext
 from ministudio.errors import ContentRejectedError, MinistudioError
 from ministudio.hookspecs import PLUGIN_API, hookimpl
@@ -34,20 +34,11 @@ MINISTUDIO_PLUGIN_API = PLUGIN_API
 __all__ = ["MINISTUDIO_PLUGIN_API", "draft_film", "generate_clip", "register_providers"]
 
 
-def _settings_at_load() -> Mapping[str, Any]:
-    """``[providers.vertex]`` as the user configured it (the model list is read at load time)."""
-    try:
-        from ministudio.config import load_settings
-
-        return load_settings(project_dir=Path.cwd(), env=os.environ).provider(PROVIDER)
-    except MinistudioError:
-        return {}
-
 
 @hookimpl
 def register_providers() -> Iterator[ProviderSpec]:
     try:
-        models = configured_models(_settings_at_load())
+        models = configured_models(provider_settings_at_load(PROVIDER))
     except MinistudioError:
         models = configured_models({})
     yield ProviderSpec(

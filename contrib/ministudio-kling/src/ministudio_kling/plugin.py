@@ -13,7 +13,6 @@ docs/providers/kling.md.
 from __future__ import annotations
 
 import base64
-import os
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -39,6 +38,7 @@ from ministudio import (
     hookimpl,
     jobs,
 )
+from ministudio.config import provider_settings_at_load
 from ministudio.httperrors import classify, retry_after
 
 from ministudio_kling.models import (
@@ -55,20 +55,11 @@ MINISTUDIO_PLUGIN_API = 1
 KEYS = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")
 
 
-def _settings_at_load() -> Mapping[str, Any]:
-    """``[providers.kling]`` as configured for the project in the current folder."""
-    try:
-        from ministudio.config import load_settings
-
-        return load_settings(project_dir=Path.cwd(), env=os.environ).provider(NAME)
-    except MinistudioError:
-        return {}
-
 
 @hookimpl
 def register_providers() -> Iterator[ProviderSpec]:
     try:
-        models = configured_models(_settings_at_load())
+        models = configured_models(provider_settings_at_load(NAME))
     except MinistudioError:
         models = configured_models({})
     yield ProviderSpec(

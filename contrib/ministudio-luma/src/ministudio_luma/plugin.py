@@ -12,7 +12,6 @@ transient errors and bad downloads are the job kit's (:mod:`ministudio.jobs`). S
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from ministudio import (
     hookimpl,
     jobs,
 )
+from ministudio.config import provider_settings_at_load
 from ministudio.httperrors import classify
 
 from ministudio_luma.models import BASE_URL, CATALOG, NAME, SETTINGS, configured_models
@@ -45,20 +45,11 @@ _MODERATION = ("moderation", "not allowed", "blocked", "safety", "policy", "inap
 _CREDIT = ("credit", "balance", "billing", "payment")
 
 
-def _settings_at_load() -> Mapping[str, Any]:
-    """``[providers.luma]`` as configured for the project in the current folder."""
-    try:
-        from ministudio.config import load_settings
-
-        return load_settings(project_dir=Path.cwd(), env=os.environ).provider(NAME)
-    except MinistudioError:
-        return {}
-
 
 @hookimpl
 def register_providers() -> Iterator[ProviderSpec]:
     try:
-        models = configured_models(_settings_at_load())
+        models = configured_models(provider_settings_at_load(NAME))
     except MinistudioError:
         models = configured_models({})
     yield ProviderSpec(
