@@ -107,6 +107,22 @@ MAX_INVALID_DELIVERIES = 2
 MEDIA_ROUNDS = 2
 
 
+def _builtin_anchor(dispatcher: Any) -> bool:
+    """Whether anchor frames come from core's built-in ``last-frame`` implementation (no
+    plugin overrides it and no other one is pinned), so validation can find them too."""
+    pin = dispatcher.pins.get("anchor-frame")
+    if pin not in (None, "last-frame"):
+        return False
+    if pin == "last-frame":
+        return True
+    try:
+        impls = dispatcher.manager.first_result_caller("extract_anchor_frame").get_hookimpls()
+    except Exception:  # noqa: BLE001 - a manager without the hook: use the normal path
+        return False
+    return bool(impls) and all(
+        getattr(i.plugin, "__name__", "") == "ministudio.builtin" for i in impls)
+
+
 def _bad_media(exc: ShotError) -> bool:
     return exc.failure.stage == "anchor-frame" and exc.failure.error_type == "MediaError"
 
@@ -148,6 +164,9 @@ class Production:
         self.pricing = dict(pricing or {})
         self.provider_calls = 0
         self.stopping: BaseException | None = None
+        #: stored clip -> its anchor frame, found in the same decode pass that validated it
+        self._anchors: dict[str, Path] = {}
+        self._one_pass = _builtin_anchor(dispatcher)
 
     # -- generic attempt loop ------------------------------------------------------------
 
@@ -173,6 +192,22 @@ class Production:
             unresumable.append(job_id)
             log.warning("job.not_resumable", provider=provider, job=job_id,
                         error=type(exc).__name__)
+
+    async def _validate(self, path: Path, expected_duration_s: float) -> Path | None:
+        """Validate a clip (every frame decoded); with core's own anchor-frame
+        implementation in use, find the anchor frame in the same decode pass and return it."""
+        if not self._one_pass:
+            await _validate_clip(path, expected_duration_s)
+            return None
+        from ministudio.media import validate_and_anchor
+
+        out = Path(tempfile.mkdtemp(dir=self.workdir, prefix="anchor-"))
+        window = float(self.dispatcher.provider_settings.get("last-frame", {}).get(
+            "search_window_s", 0.5))
+        _info, frame = await asyncio.to_thread(
+            validate_and_anchor, path, out, expected_duration_s=expected_duration_s,
+            search_window_s=window)
+        return Path(frame.path)
 
     def _evict(self, key: str, shot: str, exc: ShotError) -> None:
         """Drop a cached clip a later stage could not read, so it is generated again."""
@@ -419,8 +454,10 @@ class Production:
                         else result.cost if result.cost is not None else estimate)
                 stage = "validate"
                 self.emit({"event": "shot", "shot": shot, "state": "validating"})
-                await _validate_clip(result.path, request.duration_s)
+                frame = await self._validate(result.path, request.duration_s)
                 media = self.store.put(result.path)
+                if frame is not None:
+                    self._anchors[media] = frame
                 # cache at once: a crash from here on never pays for this clip again
                 self.ledger.cache_put(key, "clip", media, {
                     "duration_s": result.duration_s, "width": result.width,
@@ -506,10 +543,11 @@ class Production:
         adir = self.workdir / "anchors"
         adir.mkdir(parents=True, exist_ok=True)
         try:
-            frame = await self.dispatcher.extract_anchor_frame(
-                AnchorFrameRequest(clip=out.clip, output_dir=Path(tempfile.mkdtemp(dir=adir)))
-            )
-            anchor_media = self.store.put(frame.path)
+            found = self._anchors.pop(out.clip_media, None)
+            if found is None or not found.is_file():
+                found = (await self.dispatcher.extract_anchor_frame(AnchorFrameRequest(
+                    clip=out.clip, output_dir=Path(tempfile.mkdtemp(dir=adir))))).path
+            anchor_media = self.store.put(found)
         except MinistudioError as exc:
             raise ShotError(ShotFailure(shot=shot, provider=provider, stage="anchor-frame",
                                         reason=str(exc), error_type=type(exc).__name__)) from exc
