@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +21,14 @@ __all__ = ["KEY_VERSION", "clip_key", "file_digest", "speech_key"]
 #: bump when the key's recipe changes, so old cache entries are not reused by mistake
 KEY_VERSION = "ministudio-key-1"
 
-_digests: dict[tuple[str, int, int], str] = {}
-_lock = threading.Lock()
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes (memoised on path, size and mtime)."""
-    st = os.stat(path)
-    memo = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    with _lock:
-        if memo in _digests:
-            return _digests[memo]
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    with _lock:
-        _digests[memo] = digest
-    return digest
+    """SHA-256 of a file's bytes (the store's digest, remembered while the file is unchanged:
+    inode, size, mtime and ctime)."""
+    from ministudio.engine.store import content_digest
+
+    return content_digest(Path(path))
 
 
 def _hash(kind: str, data: Any) -> str:
