@@ -182,7 +182,9 @@ class FakeKlingAPI:
     def serve(self, port: int = 0) -> Any:
         """Serve this API on 127.0.0.1 in a thread; returns the server (``.server_address``,
         ``.shutdown()``). ``base_url`` becomes the server's own address."""
-        server = _serve(self, port)
+        from ministudio.testing.serve import serve
+
+        server = serve(self, port)
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
         return server
 
@@ -196,48 +198,9 @@ def _image_ratio(data: str) -> str:
 
 
 def _mp4(duration_s: float, ratio: str) -> bytes:
-    import tempfile
+    from ministudio.testing.fakes import color_clip_bytes
 
-    from ministudio.testing.fakes import write_color_clip
-
-    a, b = (int(v) for v in ratio.split(":"))
-    width, height = (320, 320 * b // a // 2 * 2) if a >= b else (180 * a // b // 2 * 2, 180)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_color_clip(Path(tmp) / "v.mp4", duration_s=duration_s, width=width,
-                                height=height, fps=24, color=(200, 90, 40))
-        return path.read_bytes()
-
-
-def _serve(handler: Any, port: int) -> Any:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    import httpx
-
-    class Bridge(BaseHTTPRequestHandler):
-        def _any(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            request = httpx.Request(self.command, f"http://127.0.0.1:{port}{self.path}",
-                                    headers=dict(self.headers.items()),
-                                    content=self.rfile.read(length) if length else b"")
-            response = handler(request)
-            body = response.content
-            self.send_response(response.status_code)
-            for key, value in response.headers.items():
-                if key.lower() not in ("content-length", "transfer-encoding"):
-                    self.send_header(key, value)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_PUT = _any
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Bridge)
-    port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return color_clip_bytes(duration_s, ratio=ratio, color=(200, 90, 40))
 
 
 def main(argv: list[str] | None = None) -> None:

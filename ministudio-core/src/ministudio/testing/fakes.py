@@ -18,7 +18,7 @@ from ministudio.context import CallContext
 from ministudio.hookspecs import PLUGIN_API, hookimpl
 from ministudio.requests import ClipRequest, ClipResult
 
-__all__ = ["FakeClipPlugin", "write_color_clip"]
+__all__ = ["FakeClipPlugin", "color_clip_bytes", "write_color_clip"]
 
 
 def write_color_clip(
@@ -94,6 +94,24 @@ def write_color_clip(
             for pkt in astream.encode():
                 out.mux(pkt)
     return path
+
+
+def color_clip_bytes(duration_s: float, *, ratio: str | None = None, width: int = 320,
+                     height: int = 180, color: tuple[int, int, int] = (40, 90, 160)) -> bytes:
+    """The bytes of a :func:`write_color_clip` MP4, as a fake provider API serves them.
+
+    ``ratio`` (``"16:9"``, ``"9:16"``, ``"1:1"``...) picks a small frame of that shape
+    (320 wide, or 180 high when portrait) instead of ``width`` x ``height``.
+    """
+    import tempfile
+
+    if ratio is not None:
+        a, b = (int(v) for v in ratio.split(":"))
+        width, height = (320, 320 * b // a // 2 * 2) if a >= b else (180 * a // b // 2 * 2, 180)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_color_clip(Path(tmp) / "v.mp4", duration_s=duration_s, width=width,
+                                height=height, color=color)
+        return path.read_bytes()
 
 
 class FakeClipPlugin:

@@ -137,7 +137,7 @@ class FakeTaskAPI:
         import httpx
 
         from ministudio.capabilities import frame_size
-        from ministudio.testing.fakes import write_color_clip
+        from ministudio.testing.fakes import color_clip_bytes
 
         job = self._load(job_id)
         if job is None or time.time() - job["created"] < self.job_s:
@@ -148,11 +148,6 @@ class FakeTaskAPI:
             return httpx.Response(200, headers={"content-type": "text/html"},
                                   content=b"<html><body><h1>502 Bad Gateway</h1></body></html>")
         w, h = frame_size(job["aspect_ratio"], "360p")
-        w, h = w // 4 * 2, h // 4 * 2
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = write_color_clip(Path(tmp) / "v.mp4", duration_s=job["duration"], width=w,
-                                    height=h, color=(30, 120, 200))
-            data = path.read_bytes()
+        data = color_clip_bytes(job["duration"], width=w // 4 * 2, height=h // 4 * 2,
+                                color=(30, 120, 200))
         return httpx.Response(200, headers={"content-type": "video/mp4"}, content=data)
