@@ -16,7 +16,6 @@ as ``doppler run --`` work unchanged. ``Settings.describe()`` masks anything sec
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 import os
 import re
@@ -37,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "identity": {"scorer": None, "threshold": None, "max_attempts": 3, "gate_on_look": False},
     "media": {"codec": "libx264", "crf": 20, "preset": "veryfast", "anchor_frame": None},
     "plugins": {"disabled": []},
+    "studio": {"max_renders": 2},
     "providers": {},
     "pricing": {},
 }
@@ -132,6 +132,7 @@ RULES: dict[str, Rule] = {
                                    "medium", "slow", "slower", "veryslow")),
     "media.anchor_frame": _text(optional=True),
     "plugins.disabled": _names,
+    "studio.max_renders": _whole(1, 16),
     "providers": _tables,  # providers.NAME: a table of that provider's settings
     "pricing": _tables,  # pricing.PROVIDER.MODEL: a price table
 }
@@ -163,6 +164,8 @@ def _check_values(data: Mapping[str, Any], sources: Mapping[str, str]) -> list[s
             where = _origin(dotted, _source(sources, dotted))
             rule = RULES.get(dotted)
             if rule is None:
+                import difflib  # only for a typo's suggestion
+
                 close = difflib.get_close_matches(str(key), known, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
                 problems.append(f"{dotted}: unknown setting ({hint}) ({where})")

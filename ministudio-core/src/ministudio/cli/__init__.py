@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "render": "ministudio.cli.render:render",
     "score-identity": "ministudio.cli.identity:score_identity",
     "speak": "ministudio.cli.speak:speak",
+    "studio": "ministudio.cli.studio:studio",
     "voices": "ministudio.cli.speak:voices",
 }
 
