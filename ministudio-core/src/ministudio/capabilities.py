@@ -7,7 +7,6 @@ against a model (:mod:`ministudio.capcheck`) and estimate cost without calling t
 
 from __future__ import annotations
 
-import difflib
 import enum
 from collections.abc import Mapping
 from datetime import date
@@ -417,6 +416,8 @@ class ProviderSpec:
         for key, value in table.items():
             decl = known.get(key)
             if decl is None:
+                import difflib  # only for a typo's suggestion
+
                 near = difflib.get_close_matches(key, list(known), n=1)
                 out.append((key, f"not a setting of {self.name}; did you mean '{near[0]}'?"
                             if near else f"not a setting of {self.name} (known: "

@@ -25,7 +25,6 @@ Example: ``docs/providers/job-kit.md`` (an async-task HTTP provider in under 100
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import inspect
 import random
@@ -125,6 +124,8 @@ Fetch = Callable[[str, JobStatus, ClipRequest, CallContext], Any]
 
 
 async def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    import asyncio
+
     if inspect.iscoroutinefunction(fn):
         return await fn(*args)
     result = await asyncio.to_thread(fn, *args)
@@ -158,9 +159,15 @@ async def run_clip_job(
     policy: JobPolicy | None = None,
     cost: Decimal | None = None,
     metadata: Mapping[str, Any] | None = None,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> ClipResult:
-    """Run (or re-attach to) one job and return its validated clip. See the module doc."""
+    """Run (or re-attach to) one job and return its validated clip. See the module doc.
+    ``sleep`` (default :func:`asyncio.sleep`) waits between polls and fetch tries."""
+    # asyncio is imported here, not at the top: plugin modules import this kit, and
+    # `ministudio providers list` never runs a job
+    import asyncio
+
+    sleep = sleep or asyncio.sleep
     policy = policy or JobPolicy.from_settings(context.settings)
     provider = request.provider
     log = context.log
@@ -242,6 +249,8 @@ async def _fetch(job_id: str, final: JobStatus, request: ClipRequest, context: C
     from ministudio.media import probe
 
     last: BaseException | None = None
+    import asyncio
+
     for attempt in range(max(1, policy.fetch_attempts)):
         try:
             got = await _call(fetch, job_id, final, request, context)
@@ -272,6 +281,8 @@ async def _fetch(job_id: str, final: JobStatus, request: ClipRequest, context: C
 def run_clip_job_sync(request: ClipRequest, context: CallContext, **kwargs: Any) -> ClipResult:
     """:func:`run_clip_job` for a plain (sync) ``generate_clip`` hook running in a worker
     thread: runs the loop on its own event loop; sync functions are called in threads."""
+    import asyncio
+
     return asyncio.run(run_clip_job(request, context, **kwargs))
 
 

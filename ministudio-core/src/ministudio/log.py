@@ -11,9 +11,7 @@ configures structlog itself keeps its own configuration, before or after the imp
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
-import logging
 import sys
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -26,9 +24,10 @@ __all__ = ["configure", "get_logger", "quiet_default"]
 _pending: list[Callable[[], None]] = []
 
 
-class _ApplyOnImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _ApplyOnImport:
     """Finds ``structlog`` with the normal machinery and applies the pending set-up right
-    after the module has run, whoever imports it."""
+    after the module has run, whoever imports it (a meta path finder and loader by protocol:
+    subclassing ``importlib.abc`` would import ``importlib.resources`` and ``tempfile``)."""
 
     def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
         if name != "structlog":
@@ -91,9 +90,10 @@ def get_logger(name: str | None = None) -> Any:
     """A structlog logger that imports structlog only when it is first used."""
     return _LazyLogger(name)
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
-           "warn": logging.WARNING, "error": logging.ERROR, "exception": logging.ERROR,
-           "critical": logging.CRITICAL, "fatal": logging.CRITICAL}
+#: the standard library's ``logging`` levels (not imported for them: a cold start never logs)
+DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50
+_LEVELS = {"debug": DEBUG, "info": INFO, "warning": WARNING, "warn": WARNING, "error": ERROR,
+           "exception": ERROR, "critical": CRITICAL, "fatal": CRITICAL}
 
 
 def configure(*, verbosity: int = 0, fmt: str = "console") -> None:
@@ -105,7 +105,7 @@ def configure(*, verbosity: int = 0, fmt: str = "console") -> None:
 def _configure(verbosity: int, fmt: str) -> None:
     import structlog
 
-    level = logging.WARNING - 10 * min(verbosity, 2)
+    level = WARNING - 10 * min(verbosity, 2)
     renderer: structlog.typing.Processor
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
@@ -126,7 +126,7 @@ def _configure(verbosity: int, fmt: str) -> None:
 
 def _warnings_only(_logger: Any, method: str, event: MutableMapping[str, Any]
                    ) -> MutableMapping[str, Any]:
-    if _LEVELS.get(method, logging.WARNING) < logging.WARNING:
+    if _LEVELS.get(method, WARNING) < WARNING:
         import structlog
 
         raise structlog.DropEvent

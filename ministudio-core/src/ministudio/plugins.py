@@ -18,9 +18,11 @@ Names match the entry point name or the distribution name.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata as md
 import os
+import re
 import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -99,6 +101,7 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+@functools.cache
 def _core_version() -> str:
     try:
         return md.version(CORE_DIST)
@@ -161,8 +164,9 @@ class PluginManager:
             eps = [ep for ep in dist.entry_points if ep.group == GROUP]
             if not eps:
                 continue
-            dist_name = dist.metadata["Name"] or "?"
-            version = dist.version
+            meta = dist.metadata  # parsed once: name, version and requirements
+            dist_name = meta["Name"] or "?"
+            version = meta["Version"]
             for ep in eps:
                 if ep.name in seen or ep.name in self.records:
                     continue  # the same dist found twice on sys.path
@@ -174,7 +178,7 @@ class PluginManager:
                 if not ok:
                     self.records[ep.name] = PluginRecord(**base, status=Status.DISABLED, reason=why)
                     continue
-                problem = _requirement_problem(dist)
+                problem = _requirement_problem(meta.get_all("Requires-Dist") or [])
                 if problem:
                     self._fail(
                         PluginRecord(**base),
@@ -460,23 +464,33 @@ class PluginManager:
         return getattr(self.pm.hook, hook)
 
 
-def _requirement_problem(dist: md.Distribution) -> str:
-    """Why the installed core does not satisfy the plugin's requirement on it (or ``""``)."""
-    reqs = [r for r in (dist.requires or []) if r.lower().replace("_", "-").startswith(CORE_DIST)]
+def _requirement_problem(requires: Iterable[str]) -> str:
+    """Why the installed core does not satisfy the plugin's requirement on it (or ``""``);
+    ``requires``: the plugin distribution's ``Requires-Dist`` lines."""
+    reqs = [r for r in requires if r.lower().replace("_", "-").startswith(CORE_DIST)]
     if not reqs:
         return ""
-    from packaging.requirements import InvalidRequirement, Requirement
+    # only the version specifier is judged, so only packaging.specifiers is imported (the
+    # full PEP 508 parser in packaging.requirements costs a tenth of `providers list`)
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     core = _core_version()
     for raw in reqs:
+        m = _REQUIREMENT.match(raw)
+        if m is None or (m["marker"] and "extra" in m["marker"]):
+            continue  # not a plain requirement, or one for an extra (tests, docs)
+        if m["name"].lower().replace("_", "-").replace(".", "-") != CORE_DIST:
+            continue
         try:
-            req = Requirement(raw)
-        except InvalidRequirement:
+            spec = SpecifierSet(m["spec"].strip().strip("()"))
+        except InvalidSpecifier:
             continue
-        if req.marker is not None and "extra" in str(req.marker):
-            continue
-        if req.name.lower().replace("_", "-") == CORE_DIST and not req.specifier.contains(
-            core, prereleases=True
-        ):
-            return f"requires {CORE_DIST}{req.specifier}, installed {core}"
+        if not spec.contains(core, prereleases=True):
+            return f"requires {CORE_DIST}{spec}, installed {core}"
     return ""
+
+
+#: a PEP 508 requirement without a URL: name, extras, version specifier, marker
+_REQUIREMENT = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*"
+    r"(?P<spec>[^;@]*?)\s*(?:;(?P<marker>.*))?$")

@@ -23,7 +23,6 @@ from typing import Any
 
 import attrs
 from ministudio.capabilities import ClipModel, PriceRule, Pricing, ReferenceRole
-from ministudio.converter import structure, unstructure
 from ministudio.errors import ConfigError
 
 __all__ = ["CATALOGUE", "DEFAULT_MODELS", "PROVIDER", "configured_models", "find_model"]
@@ -136,6 +135,12 @@ def configured_models(settings: Mapping[str, Any]) -> tuple[ClipModel, ...]:
                 f"(known: {', '.join(CATALOGUE)})"
             )
         base = CATALOGUE[like] if like else CATALOGUE.get(model_id) or _family(model_id)
+        if not change and base.id == model_id:
+            out.append(base)  # the catalogue's own record: nothing to convert
+            continue
+        # the converter (cattrs) only for overrides: registration stays a fast cold start
+        from ministudio.converter import structure, unstructure
+
         data = {**unstructure(base), **change, "id": model_id}
         if model_id not in CATALOGUE and "notes" not in change:
             data["notes"] = f"capabilities assumed from {base.id}. " + base.notes

@@ -10,9 +10,7 @@ import click
 from ministudio.capabilities import ClipModel, ProviderSpec
 from ministudio.cli import AppState, emit_json
 from ministudio.cli.words import counted
-from ministudio.converter import unstructure
 from ministudio.plugins import ProviderEntry, Status
-from ministudio.pricing import effective_pricing
 
 __all__ = ["providers"]
 
@@ -96,6 +94,8 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
 
 
 def _clip_caps(m: ClipModel) -> dict[str, Any]:
+    from ministudio.converter import unstructure
+
     data = unstructure(m)
     data.pop("pricing", None)
     if m.durations:  # the range fields do not apply to a model with discrete durations
@@ -125,6 +125,10 @@ def _settings(spec: ProviderSpec, settings: Any) -> list[dict[str, Any]]:
 
 
 def describe_provider(spec: ProviderSpec, state: AppState) -> dict[str, Any]:
+    # the converter (cattrs) and pricing only for `show`: `list` stays a fast cold start
+    from ministudio.converter import unstructure
+    from ministudio.pricing import effective_pricing
+
     settings = state.settings()
     pricing_settings = settings.get("pricing") or {}
     env = settings.env

@@ -47,14 +47,14 @@ def print_table(columns: Sequence[Column], rows: Sequence[Sequence[Any]], *,
                 styles: Sequence[dict[int, str]] | None = None, console: Any = None) -> None:
     """Print ``rows`` under ``columns``. ``styles``: per row, column index -> rich style
     (used on a terminal only)."""
+    if console is None and not sys.stdout.isatty():  # plain text needs no rich (cold start)
+        sys.stdout.write(render_plain(columns, rows) + "\n")
+        return
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     if console is None:
-        if not sys.stdout.isatty():
-            sys.stdout.write(render_plain(columns, rows) + "\n")
-            return
         console = Console()
     text_rows = [["" if v is None else str(v) for v in r] for r in rows]
     narrow = [i for i, c in enumerate(columns) if not c.wide]

@@ -12,7 +12,6 @@ modules of this package with ``from ministudio.draft.outline import outline``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,8 @@ def draft(text: str, *, provider: str | None = None, model: str | None = None,
 
 
 def _outcome(text: str, *, rounds: int | None = None, **kwargs: Any) -> Any:
+    import asyncio
+
     from ministudio.draft.run import DEFAULT_ROUNDS, draft_async
 
     return asyncio.run(draft_async(text, rounds=rounds or DEFAULT_ROUNDS, **kwargs))

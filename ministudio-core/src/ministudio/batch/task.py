@@ -1,0 +1,150 @@
+"""One unit of batch work: the films of one project, rendered one after another.
+
+This is what an executor runs, in this process (``local``) or on a worker (``dask``): it
+needs only the installed packages and the project folder (shared storage, or the worker's
+own copy). Films of one project share its ledger and media store (``.ministudio/``), whose
+SQLite ledger has one writer at a time (the project lock), so they never run at once; films
+of different projects are independent tasks.
+
+Everything here pickles (attrs records of paths, strings and plugin objects), so a task can
+be sent to another process or machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ministudio.batch.manifest import BatchJob
+from ministudio.batch.sinks import Sink, is_url
+from ministudio.batch.summary import FilmResult
+
+__all__ = ["FilmTask", "run_task", "run_task_async"]
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+@attrs.frozen(kw_only=True)
+class FilmTask:
+    """The films of one project and how to render them."""
+
+    project: Path
+    jobs: tuple[BatchJob, ...]
+    #: the batch budget this task may spend (``None``: no batch budget)
+    cap: Decimal | None = None
+    #: batch-wide output: a local folder or a URL (each film under ``<out>/<name>/``)
+    out: str | None = None
+    storage_options: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    chunksize: int | None = None
+    #: ``KEY=VALUE`` setting overrides (the CLI's ``--set``)
+    overrides: tuple[str, ...] = ()
+    #: plugin objects registered in every render of the task (they must pickle)
+    plugins: tuple[Any, ...] = ()
+    concurrency: int | None = None
+    allow_gaps: bool = False
+
+
+def _local_out(task: FilmTask, job: BatchJob) -> tuple[Path, Sink | None, str]:
+    """Where the engine renders ``job``, the sink it is then delivered to, and its folder
+    name there."""
+    target = job.out or (f"{task.out.rstrip('/')}/{job.name}" if task.out else None)
+    if target is None:
+        return job.project / "out" / job.name, None, job.name
+    if is_url(target):
+        parent, leaf = target.rstrip("/").rsplit("/", 1)
+        sink = Sink(url=parent, storage_options=task.storage_options, chunksize=task.chunksize)
+        return job.project / "out" / job.name, sink, leaf
+    path = Path(target.removeprefix("file://"))
+    if not path.is_absolute() and job.out:
+        path = job.project / path
+    return path, None, job.name
+
+
+async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
+    """Render every film of ``task``; a failed film is recorded and the next one runs."""
+    from ministudio.batch.sinks import upload_folder
+    from ministudio.config import load_settings
+    from ministudio.engine import render_async
+    from ministudio.errors import MinistudioError
+    from ministudio.plugins import PluginManager
+
+    where = f"{socket.gethostname()}:{os.getpid()}"
+    left = task.cap
+    results: list[FilmResult] = []
+    manager = None
+    settings = None
+    for job in task.jobs:
+        t0 = time.monotonic()
+        seen: dict[str, Any] = {}
+
+        def film_emit(event: dict[str, Any], _name: str = job.name,
+                      _seen: dict[str, Any] = seen) -> None:
+            if event.get("event") in ("render.done", "render.failed", "render.start"):
+                _seen[event["event"]] = event
+            emit({"event": "film.progress", "film": _name, **event})
+
+        emit({"event": "film.start", "film": job.name, "path": str(job.film), "worker": where,
+              "max_cost": None if left is None else str(left)})
+        out_dir, sink, remote = _local_out(task, job)
+        try:
+            if settings is None:
+                settings = load_settings(project_dir=job.project, overrides=task.overrides)
+                manager = PluginManager(env=settings.env,
+                                        disabled=settings.get("plugins.disabled") or ())
+                for i, plugin in enumerate(task.plugins):
+                    manager.register(plugin, getattr(plugin, "name", None) or f"batch-{i}")
+            result = await render_async(
+                job.film, out=out_dir, provider=job.provider, speech=job.speech,
+                max_cost=left, concurrency=task.concurrency, allow_gaps=task.allow_gaps,
+                manager=manager, settings=settings, emit=film_emit,
+            )
+        except MinistudioError as exc:
+            cost = Decimal(str((seen.get("render.failed") or {}).get("cost") or 0))
+            left = None if left is None else left - cost
+            calls = int((seen.get("render.failed") or {}).get("provider_calls") or 0)
+            res = FilmResult(name=job.name, path=str(job.film), status="failed", cost=cost,
+                             provider_calls=calls, reason=str(exc),
+                             error_type=type(exc).__name__, worker=where,
+                             wall_s=round(time.monotonic() - t0, 3))
+            emit({"event": "film.failed", **res.to_json()})
+            results.append(res)
+            continue
+        left = None if left is None else left - result.actual_cost
+        delivered = None
+        if sink is not None:
+            try:
+                delivered = await asyncio.to_thread(upload_folder, result.out_dir, sink, remote)
+            except MinistudioError as exc:
+                res = FilmResult(name=job.name, path=str(job.film), status="failed",
+                                 cost=result.actual_cost, estimated_cost=result.estimated_cost,
+                                 provider_calls=result.provider_calls, out=str(result.out_dir),
+                                 reason=str(exc), error_type=type(exc).__name__, worker=where,
+                                 wall_s=round(time.monotonic() - t0, 3))
+                emit({"event": "film.failed", **res.to_json()})
+                results.append(res)
+                continue
+        shots = len(result.shots)
+        res = FilmResult(
+            name=job.name, path=str(job.film), status=result.status, cost=result.actual_cost,
+            estimated_cost=result.estimated_cost, provider_calls=result.provider_calls,
+            out=str(result.out_dir), delivered=delivered,
+            file=str(result.film) if result.film else None, worker=where,
+            shots=shots, cached_shots=sum(s.status == "cached" for s in result.shots),
+            wall_s=round(time.monotonic() - t0, 3),
+        )
+        emit({"event": "film.done", **res.to_json()})
+        results.append(res)
+    return results
+
+
+def run_task(task: FilmTask, emit: Emit | None = None) -> list[FilmResult]:
+    """:func:`run_task_async` in its own event loop (what a worker process calls)."""
+    return asyncio.run(run_task_async(task, emit or (lambda _e: None)))
