@@ -8,6 +8,7 @@ module is imported on every CLI start: heavy media libraries are imported inside
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ministudio.capabilities import Operation, ProviderSpec, ScorerInfo, Setting
 from ministudio.context import CallContext
@@ -60,3 +61,31 @@ def score_identity(request: IdentityRequest, context: CallContext) -> IdentitySc
     return look_score(
         request.media, request.references, samples=request.samples, threshold=threshold
     )
+
+
+@hookimpl
+def register_executors() -> Iterator[Any]:
+    """``local``, ``dask`` and ``ray`` (their libraries are imported when one is built)."""
+    from ministudio.batch.executors import ExecutorSpec
+
+    def local(address: str | None, **kw: Any) -> Any:
+        from ministudio.batch.executors.local import LocalExecutor
+
+        return LocalExecutor(address, **kw)
+
+    def dask(address: str | None, **kw: Any) -> Any:
+        from ministudio.batch.executors.dask import DaskExecutor
+
+        return DaskExecutor(address, **kw)
+
+    def ray(address: str | None, **kw: Any) -> Any:
+        from ministudio.batch.executors.ray import RayExecutor
+
+        return RayExecutor(address, **kw)
+
+    yield ExecutorSpec(name="local", factory=local,
+                       description="asyncio in this process (default)")
+    yield ExecutorSpec(name="dask", factory=dask,
+                       description="Dask distributed: a LocalCluster, or dask://scheduler:8786")
+    yield ExecutorSpec(name="ray", factory=ray,
+                       description="films here, local diffusers clips on Ray actors (one per GPU)")

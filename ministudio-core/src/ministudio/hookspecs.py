@@ -24,6 +24,9 @@ Drafting hook
     ``draft_film`` (optional, routed) turns a plain-words description into film data; core
     loads the answer with the normal film loader and sends located problems back for repair.
 
+Executor hook
+    ``register_executors`` (optional) offers batch executors (:mod:`ministudio.batch.executors`).
+
 Preflight hook
     ``check_credentials`` (optional, routed) says before anything is spent whether a provider
     could authenticate; core also checks the variables its ``AuthSpec`` requires.
@@ -45,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from ministudio.batch.executors import ExecutorSpec
     from ministudio.capabilities import ProviderSpec
     from ministudio.context import CallContext
     from ministudio.requests import (
@@ -231,6 +235,36 @@ def draft_film(
             answer = my_llm.chat(prompt, json_schema=dict(request.schema))
             return DraftResult(film=answer.text, provider=request.provider,
                                model=request.model or "my-llm-1")
+    """
+
+
+# -- batch executors -------------------------------------------------------------------------
+
+
+@hookspec
+def register_executors() -> Iterable[ExecutorSpec]:
+    """Optional. Offer executors for ``ministudio batch`` (``--executor NAME``).
+
+    Return (or yield) :class:`~ministudio.batch.executors.ExecutorSpec` records; core offers
+    ``local``, ``dask`` and ``ray``. Like ``register_providers`` it must be cheap: import the
+    executor's libraries inside its factory, and raise
+    :class:`~ministudio.batch.executors.MissingExtraError` naming the install command when they
+    are missing. An executor runs :class:`~ministudio.batch.task.FilmTask` records (see
+    docs/batch.md); a name another plugin also offers is reported, and the first one kept.
+
+    Example::
+
+        from ministudio.batch.executors import ExecutorSpec
+
+        @hookimpl
+        def register_executors():
+            def factory(address, *, slots=None, **options):
+                from my_queue_executor import QueueExecutor  # heavy import here
+
+                return QueueExecutor(address or "localhost:5672", slots=slots or 8)
+
+            yield ExecutorSpec(name="queue", factory=factory,
+                               description="films as jobs on a message queue")
     """
 
 

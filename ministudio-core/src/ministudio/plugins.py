@@ -447,6 +447,33 @@ class PluginManager:
             )
         return spec
 
+    def executors(self) -> dict[str, Any]:
+        """Every batch executor offered through ``register_executors``, by name.
+
+        Called per plugin, so one raising plugin loses only its own executors (logged); a name
+        offered twice keeps the first (core's built-ins come first) and logs the conflict."""
+        from ministudio.batch.executors import ExecutorSpec
+
+        out: dict[str, ExecutorSpec] = {}
+        for impl in self.pm.hook.register_executors.get_hookimpls():
+            name = self.pm.get_name(impl.plugin) or "?"
+            try:
+                specs = list(impl.function() or ())
+                bad = [s for s in specs if not isinstance(s, ExecutorSpec)]
+                if bad:
+                    raise TypeError(f"yielded {type(bad[0]).__name__}, expected ExecutorSpec")
+            except Exception as exc:  # noqa: BLE001 - isolate the plugin
+                log.warning("plugin.executors_failed", plugin=name,
+                            reason=f"{type(exc).__name__}: {exc}")
+                continue
+            for spec in specs:
+                if spec.name in out:
+                    log.warning("plugin.executor_conflict", executor=spec.name, plugin=name,
+                                kept=out[spec.name].plugin)
+                    continue
+                out[spec.name] = attrs.evolve(spec, plugin=name)
+        return out
+
     # -- routing -------------------------------------------------------------------------
 
     def caller_for(self, hook: str, provider: str, operation: Operation) -> Any:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "init": "ministudio.cli.film:init",
     "draft": "ministudio.cli.draft:draft",
     "render": "ministudio.cli.render:render",
+    "batch": "ministudio.cli.batch:batch",
     "score-identity": "ministudio.cli.identity:score_identity",
     "speak": "ministudio.cli.speak:speak",
     "studio": "ministudio.cli.studio:studio",

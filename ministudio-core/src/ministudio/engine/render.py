@@ -121,6 +121,7 @@ async def render_async(
     *,
     out: str | Path | None = None,
     provider: str | None = None,
+    speech: Any = None,
     max_cost: Decimal | float | str | None = None,
     concurrency: int | None = None,
     dry_run: bool = False,
@@ -139,6 +140,8 @@ async def render_async(
     Before any speech or clip work, the credentials of every provider the plan uses are
     checked (:mod:`ministudio.preflight`; ``AuthenticationError`` naming what to set); a dry
     run checks them when ``provider`` is given or ``check_credentials`` is true.
+    ``speech`` (a :class:`~ministudio.film.overrides.SpeechOverrides`) tells the film in
+    another language or voice without editing it.
     ``force`` lists shot ids to generate again even when cached; ``allow_outside_refs``
     accepts reference images outside the film's folder (as ``validate`` does). Raises
     :class:`~ministudio.engine.errors.RenderFailedError` naming every failed shot (unless
@@ -167,6 +170,10 @@ async def render_async(
 
         manager.get_provider(provider, Operation.CLIP)  # one clear error, before any shot
         film_obj = override_provider(film_obj, provider)
+    if speech:
+        from ministudio.film.overrides import apply_speech_overrides
+
+        film_obj = apply_speech_overrides(film_obj, speech)
     problems = validate_film(film_obj, manager, settings)
     if problems:
         raise ConfigError(f"{film_path.name} cannot be rendered", problems=problems)
