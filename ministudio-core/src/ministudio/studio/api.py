@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 from ministudio.errors import ConfigError, MinistudioError
+from ministudio.log import get_logger
 from ministudio.studio.films import (
     FILM_NAMES,
     PathRefused,
@@ -38,7 +38,7 @@ from starlette.routing import Route
 
 __all__ = ["ApiError", "Studio", "api_routes"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 MAX_BODY = 3 * 1024 * 1024
 

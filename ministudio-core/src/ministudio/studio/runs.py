@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 from ministudio.errors import MinistudioError
+from ministudio.log import get_logger
 
 __all__ = ["ACTIVE", "Run", "RunManager", "RenderBusy", "project_lock_holder"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 #: states of a run that still holds its project
 ACTIVE = ("queued", "running")
