@@ -89,7 +89,8 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
                       _seen: dict[str, Any] = seen) -> None:
             if event.get("event") in ("render.done", "render.failed", "render.start"):
                 _seen[event["event"]] = event
-            emit({"event": "film.progress", "film": _name, **event})
+            # the engine's event, named by its film: ``kind`` is the engine's event name
+            emit({**event, "event": "film.progress", "kind": event.get("event"), "film": _name})
 
         emit({"event": "film.start", "film": job.name, "path": str(job.film), "worker": where,
               "max_cost": None if left is None else str(left)})
