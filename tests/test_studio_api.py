@@ -1,0 +1,128 @@
+"""The studio's HTTP API against a real server and real offline renders (animatic + piper):
+no token, cross-origin changes, one render per project, the bound across projects, paid
+renders need a confirmation, cancel, and a render killed mid-way resumed from the API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+
+def test_no_token_and_cross_origin_are_refused_by_the_real_server(
+        tmp_path: Path, studio_server, init_film) -> None:
+    init_film(tmp_path / "a")
+    studio = studio_server(tmp_path, "--max-renders", "1")
+    import httpx
+
+    bare = httpx.get(studio.url + "/api/projects")
+    assert bare.status_code == 401 and "token" in bare.json()["error"]
+    assert httpx.get(studio.url + "/", headers={"Authorization": "Bearer x" * 3}).status_code == 401
+    evil = studio.client.post("/api/renders", json={"film": "a/film.yaml"},
+                              headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403
+    assert studio.client.get("/api/renders").json()["renders"] == []  # nothing was started
+    # the printed URL works in a browser-like client: cookie, then pages and the API
+    with httpx.Client(follow_redirects=True) as browser:
+        page = browser.get(studio.open_url)
+        assert page.status_code == 200 and "Projects" in page.text
+        assert str(page.url) == studio.url + "/"
+        assert browser.get(studio.url + "/api/projects").json()["films"][0]["film"] == "a/film.yaml"
+
+
+def test_killed_render_resumes_one_render_per_project_and_the_bound(
+        tmp_path: Path, studio_server, init_film) -> None:
+    init_film(tmp_path / "a")
+    init_film(tmp_path / "b")
+    studio = studio_server(tmp_path, "--max-renders", "1")
+    api = studio.client
+
+    first = api.post("/api/renders", json={"film": "a/film.yaml"})
+    assert first.status_code == 202, first.text
+    run = first.json()
+    # a second render of the same project is refused while the first runs
+    again = api.post("/api/renders", json={"film": "a/film.yaml"})
+    assert again.status_code == 409 and "already rendering" in again.json()["error"]
+    # another project waits for a slot (studio.max_renders = 1), and can be cancelled there
+    other = api.post("/api/renders", json={"film": "b/film.yaml"})
+    assert other.status_code == 202
+    assert api.get(f"/api/renders/{other.json()['id']}").json()["state"] == "queued"
+    cancelled = api.post(f"/api/renders/{other.json()['id']}/cancel").json()
+    assert cancelled["state"] in ("queued", "cancelled")
+
+    # follow the first render's events until its first shot is finished, then SIGKILL it
+    seen = list(studio.events(run["id"], until=lambda e: e.get("event") == "shot"
+                              and e.get("state") == "done"))
+    assert seen[-1]["shot"] == "hello.wave"
+    assert {e["event"] for e in seen} >= {"speech.phase", "render.start", "shot", "attempt"}
+    status = api.get(f"/api/renders/{run['id']}").json()
+    assert status["state"] == "running" and status["pid"]
+    os.killpg(status["pid"], signal.SIGKILL)
+    killed = studio.wait(run["id"])
+    assert killed["state"] == "failed" and "killed" in killed["error"]
+    assert api.get(f"/api/renders/{other.json()['id']}").json()["state"] == "cancelled"
+    assert not (tmp_path / "a" / "out" / "film" / "manifest.json").exists()
+
+    # the next render resumes: the finished shot and the speech come from the cache
+    second = api.post("/api/renders", json={"film": "a/film.yaml"})
+    assert second.status_code == 202, second.text
+    done = studio.wait(second.json()["id"])
+    assert done["state"] == "done", done
+    manifest = json.loads((tmp_path / "a" / "out" / "film" / "manifest.json").read_text())
+    wave, chart = manifest["shots"]
+    assert wave["cached"] is True and wave["attempts"] == []
+    assert chart["cached"] is False
+    assert [a["stage"] for a in chart["attempts"]] == ["generate"]
+    assert all(line["cached"] for shot in manifest["shots"] for line in shot["speech"])
+    assert done["result"]["provider_calls"] == manifest["provider_calls"] == 1
+    # the ledger: the killed production paid for two speech lines and one clip, the resumed
+    # one for the missing clip only
+    with sqlite3.connect(tmp_path / "a" / ".ministudio" / "ledger.sqlite") as db:
+        rows = db.execute("SELECT production_id, stage, shot_id FROM attempts WHERE "
+                          "status = 'ok' ORDER BY id").fetchall()
+    by_production: dict[int, list[tuple[str, str]]] = {}
+    for production, stage, shot in rows:
+        by_production.setdefault(production, []).append((stage, shot))
+    assert list(by_production.values())[-1] == [("generate", "hello.chart")]
+    assert ("generate", "hello.wave") in list(by_production.values())[0]
+
+    # the last render's outputs through the API, and the film downloads
+    out = api.get("/api/output/a/film.yaml").json()
+    assert out["status"] == "done" and out["files"]["film"].endswith(".mp4")
+    film = api.get(out["files"]["film"])
+    assert film.status_code == 200 and film.content[4:8] == b"ftyp"
+    assert api.get("/api/projects").json()["films"][0]["last_render"]["status"] == "done"
+
+
+def test_a_paid_render_needs_confirmation_and_can_be_cancelled(
+        tmp_path: Path, studio_server, init_film) -> None:
+    film = init_film(tmp_path / "paid")
+    (tmp_path / "paid" / "ministudio.toml").write_text(
+        '[pricing.animatic."animatic-v1"]\nper_second = "0.05"\n')
+    studio = studio_server(tmp_path)
+    api = studio.client
+    # a render created from a YAML body: the text is checked, then saved at the film's path
+    text = film.read_text().replace("Meet Pip", "Meet Pip Again")
+    refused = api.post("/api/renders", json={"film": "paid/film.yaml", "yaml": text})
+    assert refused.status_code == 428, refused.text
+    body = refused.json()
+    assert Decimal(body["estimated_cost"]) == Decimal("0.44") and body["currency"] == "USD"
+    assert "confirm" in body["error"]
+    assert api.get("/api/renders").json()["renders"] == []  # nothing started, nothing spent
+    bad = api.post("/api/renders", json={"film": "paid/film.yaml", "yaml": "title: [x\n"})
+    assert bad.status_code == 422 and bad.json()["problems"][0]["line"] in (1, 2)
+    assert "Meet Pip Again" in film.read_text()
+
+    started = api.post("/api/renders", json={"film": "paid/film.yaml", "confirm": True})
+    assert started.status_code == 202, started.text
+    run_id = started.json()["id"]
+    list(studio.events(run_id, until=lambda e: e.get("event") == "speech.phase"))
+    api.post(f"/api/renders/{run_id}/cancel")
+    final = studio.wait(run_id)
+    assert final["state"] == "cancelled"
+    assert api.get("/api/renders?active=1").json()["renders"] == []
+    # the project is free again at once
+    assert api.post("/api/renders", json={"film": "paid/film.yaml"}).status_code == 428
