@@ -191,6 +191,9 @@ class IdentityRequest:
     others: tuple[tuple[str, tuple[Path, ...]], ...] = attrs.field(
         default=(), converter=lambda v: tuple((str(c), tuple(Path(p) for p in refs))
                                               for c, refs in v))
+    #: ask for an image of the face crops used (``IdentityScore.crops``), written into the
+    #: call's work directory; the engine shows it in the report next to the heatmap
+    crops: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -211,6 +214,9 @@ class IdentityScore:
     #: frame's pixels; empty for a look score
     boxes: tuple[tuple[int, int, int, int], ...] = attrs.field(
         default=(), converter=lambda v: tuple(tuple(int(x) for x in b) for b in v))
+    #: when the request asked for ``crops``: a small image of the face used in each frame
+    #: (the box plus a margin, labelled with time and similarity), in the call's work directory
+    crops: Path | None = attrs.field(default=None, converter=_opt_path)
 
     @property
     def passed(self) -> bool:
@@ -235,6 +241,7 @@ class IdentityScore:
         faces_found: int | None = None,
         note: str = "",
         boxes: Sequence[tuple[int, int, int, int]] = (),
+        crops: Path | None = None,
     ) -> IdentityScore:
         """Median / 10th percentile / minimum of per-frame similarities, rounded to 4 places."""
         import numpy as np
@@ -253,6 +260,7 @@ class IdentityScore:
             faces_found=faces_found,
             note=note,
             boxes=boxes,
+            crops=crops,
         )
 
 

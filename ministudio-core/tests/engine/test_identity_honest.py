@@ -88,3 +88,19 @@ def test_an_ungated_look_score_neither_regenerates_nor_passes(harness, tmp_path)
     _, out = h.run(chained_plans(1, 1, duration_s=0.5, characters=(ada,)))
     res = out["s1.k1"].result
     assert fake.calls == 1 and res.scores["ada"]["passed"] is None and res.note == ""
+
+
+def test_a_retry_adds_the_portraits_of_failing_face_scores_only(harness, tmp_path):
+    """With ``identity.gate_on_look`` a look score gates the shot, but it is no verdict on the
+    character (``passed`` None): a retry strengthens only the character whose face score
+    failed, never one that has only a look score."""
+    ada, bo = _cast(tmp_path)
+    fake = ChaosClipPlugin()
+    h = harness(fake, KindScorer({"ada": (0.5, "face"), "bo": (0.1, "look")}),
+                overrides=("identity.gate_on_look=true",))
+    _, out = h.run(chained_plans(1, 1, duration_s=0.5, characters=(ada, bo)))
+    assert fake.calls == 3 and out["s1.k1"].result.scores["bo"]["passed"] is None
+    first, *retries = fake.requests
+    assert first.reference_images == ()
+    for req in retries:
+        assert [(r.label, r.path) for r in req.reference_images] == [("ada", ada.references[0])]

@@ -138,5 +138,5 @@ def score_identity(request: IdentityRequest, context: Any) -> IdentityScore | No
         request,
         threshold=float(context.settings.get("threshold", THRESHOLD)),
         look_threshold=None if look is None else float(look),
-        log=context.log,
+        log=context.log, crops_dir=context.workdir,
     )

@@ -2,8 +2,9 @@
 
 ``<title>.mp4`` (with a soft subtitle track), ``<title>.srt`` / ``.vtt``, ``contact-sheet.png``,
 ``clips/`` and ``audio/`` (the shots and speech lines, for editors), ``<title>.otio`` (an
-OpenTimelineIO timeline referencing them), ``manifest.json`` (see ``docs/manifest.md``) and a
-self-contained ``report.html``. Every file is written atomically (a temporary file, then a
+OpenTimelineIO timeline referencing them), ``identity/`` (per shot and character, the face
+crops its identity score used), ``manifest.json`` (see ``docs/manifest.md``) and
+``report.html``. Every file is written atomically (a temporary file, then a
 rename). ``clips/`` and ``audio/`` hold copies (or copy-on-write reflinks) of the store's
 files, checked against their hashes, never hard links: editing them cannot change the store.
 Nothing is assembled from stored media whose bytes no longer match their hash.
@@ -158,6 +159,16 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
         for i, s in enumerate(rep.speech, 1):
             _deliver(s.wav, out / "audio" / f"{slug(rep.id)}-{i}.wav", s.media,
                      f"shot {rep.id} speech")
+    # the faces each identity score used, next to the heatmap in the report
+    for rep, _clip in clips:
+        for cid, crop in (getattr(rep.outcome, "crops", None) or {}).items():
+            try:
+                _deliver(crop, out / crop_file(rep.id, cid), None, f"shot {rep.id} face crops")
+            except OSError:  # a debug image: reported missing, never fatal
+                import structlog
+
+                structlog.get_logger(__name__).warning("face_crops.failed", shot=rep.id,
+                                                       character=cid, exc_info=True)
     sheet_items = [(rep.outcome.anchor if rep.outcome and rep.outcome.anchor else clip, rep.id)
                    for rep, clip in clips]
     try:
@@ -242,6 +253,27 @@ def _starts(reports: Any, clips: list[tuple[Any, Path]]) -> list[float]:
 # -- manifest ----------------------------------------------------------------------------------
 
 
+def crop_file(shot: str, character: str) -> str:
+    """Where a shot's face crops for a character are delivered, relative to the out folder."""
+    return f"identity/{slug(shot)}-{slug(character)}.png"
+
+
+def _identity(rep: Any, out_dir: Path) -> dict[str, Any]:
+    """A shot's identity scores for the manifest: the store's name of the crop image is
+    replaced by the delivered file (``crop``, relative to the out folder; None if none)."""
+    oc = rep.outcome
+    if oc is None:
+        return {}
+    crops = getattr(oc, "crops", None) or {}
+    out = {}
+    for cid, sc in oc.scores.items():
+        entry = {k: v for k, v in sc.items() if k != "crop_media"}
+        rel = crop_file(rep.id, cid)
+        entry["crop"] = rel if cid in crops and (out_dir / rel).is_file() else None
+        out[cid] = entry
+    return out
+
+
 def _dec(v: Any) -> str | None:
     return None if v is None else str(Decimal(str(v)))
 
@@ -276,7 +308,7 @@ def build_manifest(result: Any) -> dict[str, Any]:
             "clip_sha256": oc.clip_media.split("/")[-1].split(".")[0] if oc else None,
             "estimated_cost": _dec(getattr(sp, "estimated_cost", None)),
             "cost": _dec(oc.cost) if oc else None, "variants": oc.variants if oc else 0,
-            "identity": dict(oc.scores) if oc else {}, "note": oc.note if oc else "",
+            "identity": _identity(rep, result.out_dir), "note": oc.note if oc else "",
             "failure": attrs.asdict(rep.failure) if rep.failure else None,
             "speech": [{"kind": s.kind, "speaker": s.speaker, "text": s.text,
                         "provider": s.provider, "voice": s.voice, "start_s": t,

@@ -98,6 +98,9 @@ class ShotOutcome:
     cost: Decimal = Decimal(0)
     variants: int = 1
     note: str = ""
+    #: character id -> the stored image of the face crops its score used (``crop_media``
+    #: in ``scores``), for the report
+    crops: Mapping[str, Path] = attrs.field(factory=dict)
 
 
 #: a finished job whose delivery fails validation this many times has ended as a job (one
@@ -370,7 +373,8 @@ class Production:
                 and (not frames or model.references_with_frames) and best is not None):
             have = {r.path.resolve() for r in refs}
             failing = [c for c in getattr(plan, "characters", ())
-                       if not best[1].scores.get(c.id, {}).get("passed", True)
+                       # only a face score that failed: a look score (passed None) is no verdict
+                       if best[1].scores.get(c.id, {}).get("passed") is False
                        and best[1].scores.get(c.id, {}).get("gated", True)]
             for char in failing:
                 for ref in char.references:
@@ -563,7 +567,7 @@ class Production:
                     IdentityRequest(media=out.clip, references=tuple(char.references),
                                     character=char.id, shot_id=shot,
                                     others=[(c.id, tuple(c.references)) for c in chars
-                                            if c.id != char.id]),
+                                            if c.id != char.id], crops=True),
                     workdir=self.workdir / "identity",
                 )
             except ProviderNotFoundError as exc:
@@ -591,10 +595,19 @@ class Production:
                 "boxes": [list(b) for b in getattr(score, "boxes", ())],
                 "name": getattr(char, "name", char.id),
             }
+            crops = getattr(score, "crops", None)
+            if crops is not None and Path(crops).is_file():
+                # the faces used, kept with the clip (a cached shot still shows them)
+                scores[char.id]["crop_media"] = self.store.put(Path(crops))
+                Path(crops).unlink(missing_ok=True)
         failing = [f"{c} {s['score']:.2f}<{s['threshold']:.2f}" for c, s in scores.items()
                    if s["score"] < s["threshold"] and s.get("gated", True)]
-        return attrs.evolve(out, scores=scores,
+        return attrs.evolve(out, scores=scores, crops=self._crops(scores),
                             note=("identity below threshold: " + ", ".join(failing)) if failing else "")
+
+    def _crops(self, scores: Mapping[str, Any]) -> dict[str, Path]:
+        return {c: self.store.path(s["crop_media"]) for c, s in scores.items()
+                if s.get("crop_media") and self.store.has(s["crop_media"])}
 
     def _outcome_from_cache(self, shot: str, request: ClipRequest, key: str,
                             hit: Mapping[str, Any]) -> ShotOutcome | None:
@@ -609,6 +622,7 @@ class Production:
             height=meta["height"], fps=meta["fps"], has_audio=meta["has_audio"],
             seed=meta.get("seed"), cached=True, scores=meta.get("scores") or {},
             variants=meta.get("variants", 1), note=meta.get("note", ""),
+            crops=self._crops(meta.get("scores") or {}),
         )
 
 

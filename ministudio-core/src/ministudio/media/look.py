@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ministudio.errors import MediaError
 from ministudio.requests import IdentityScore
@@ -67,9 +68,14 @@ def look_similarity(image_a, image_b) -> float:  # type: ignore[no-untyped-def]
     return max(0.0, min(1.0, 0.7 * colour + 0.3 * structure))
 
 
-def sample_frames(media: str | Path, samples: int = 8) -> list[tuple[float, object]]:
-    """``samples`` evenly spaced frames of a clip (or the image itself) as ``(time_s, PIL image)``."""
-    import av
+def sample_frames(media: str | Path, samples: int = 8, *,
+                  nearby: bool = False) -> list[tuple[float, object]]:
+    """``samples`` evenly spaced frames of a clip (or the image itself) as ``(time_s, PIL image)``.
+
+    ``nearby``: the decoder skips frames no other frame is predicted from (most B-frames:
+    about half the decoding work), so each sample is the first frame decoded at or after
+    its time, usually a frame or two later. The frames decoded are exact; a clip where the
+    skipped frames leave gaps over a quarter second is decoded in full instead."""
     from PIL import Image
 
     media = Path(media)
@@ -89,22 +95,46 @@ def sample_frames(media: str | Path, samples: int = 8) -> list[tuple[float, obje
     duration = info.video_duration_s or info.duration_s
     n = max(1, samples)
     targets = [info.video_start_s + duration * (i + 0.5) / n for i in range(n)]
+    out = _decode_at(media, targets, info, skip_nonref=nearby)
+    if out is None:
+        out = _decode_at(media, targets, info, skip_nonref=False) or []
+    if not out:
+        raise MediaError(f"{media}: no decodable frames")
+    return out
+
+
+#: with skipped frames, the longest gap between decoded frames still sampled as ``nearby``
+_NEARBY_GAP_S = 0.25
+
+
+def _decode_at(media: Path, targets: list[float], info: Any,
+               skip_nonref: bool) -> list[tuple[float, object]] | None:
+    """The first frame at or after each target time (half a frame early counts); None when
+    skipping non-reference frames left a gap over :data:`_NEARBY_GAP_S` before a sample."""
+    import av
+
     out: list[tuple[float, object]] = []
     with av.open(str(media)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        k = 0
+        if skip_nonref:
+            stream.codec_context.skip_frame = "NONREF"
+        k, last = 0, None
         for frame in container.decode(stream):
             if frame.pts is None:
                 continue
             t = float(frame.pts * stream.time_base)
-            while k < n and t + 0.5 / (info.fps or 24) >= targets[k]:
+            if k < len(targets) and t + 0.5 / (info.fps or 24) >= targets[k]:
+                if skip_nonref and last is not None and t - last > _NEARBY_GAP_S:
+                    return None
+            while k < len(targets) and t + 0.5 / (info.fps or 24) >= targets[k]:
                 out.append((t - info.video_start_s, frame.to_image()))
                 k += 1
-            if k >= n:
+            if k >= len(targets):
                 break
-    if not out:
-        raise MediaError(f"{media}: no decodable frames")
+            last = t
+    if skip_nonref and len(out) < len(targets):
+        return None  # the clip's last frames were skipped: decode them
     return out
 
 

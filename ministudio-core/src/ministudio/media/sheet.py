@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ministudio.errors import MediaError
 from ministudio.media.atomic import atomic_output
@@ -11,12 +12,14 @@ from ministudio.media.atomic import atomic_output
 __all__ = ["contact_sheet"]
 
 
-def _thumb(path: Path, width: int):  # type: ignore[no-untyped-def]
+def _thumb(path: Path | Any, width: int):  # type: ignore[no-untyped-def]
     from PIL import Image
 
     from ministudio.media.look import _IMAGE_SUFFIXES, sample_frames
 
-    if path.suffix.lower() in _IMAGE_SUFFIXES:
+    if isinstance(path, Image.Image):
+        image = path.convert("RGB")
+    elif path.suffix.lower() in _IMAGE_SUFFIXES:
         try:
             with Image.open(path) as im:
                 image = im.convert("RGB")
@@ -28,12 +31,13 @@ def _thumb(path: Path, width: int):  # type: ignore[no-untyped-def]
     return image.resize((width, h))
 
 
-def contact_sheet(items: Sequence[tuple[str | Path, str]], output: str | Path, *,
+def contact_sheet(items: Sequence[tuple[str | Path | Any, str]], output: str | Path, *,
                   columns: int = 4, thumb_width: int = 320) -> Path:
     """Tile the middle frame of each clip (or each image) with its label under it.
 
-    ``items`` are ``(path, label)``; a path that is missing or unreadable gets a grey
-    "unavailable" tile instead of failing the whole sheet. Written atomically as PNG.
+    ``items`` are ``(path, label)`` or ``(PIL image, label)``; a path that is missing or
+    unreadable gets a grey "unavailable" tile instead of failing the whole sheet. Written
+    atomically as PNG.
     """
     from PIL import Image, ImageDraw, ImageFont
 
@@ -42,7 +46,8 @@ def contact_sheet(items: Sequence[tuple[str | Path, str]], output: str | Path, *
     thumbs = []
     for path, label in items:
         try:
-            thumbs.append((_thumb(Path(path), thumb_width), label))
+            thumbs.append((_thumb(path if hasattr(path, "crop") else Path(path), thumb_width),
+                           label))
         except MediaError:
             thumbs.append((None, f"{label} (unavailable)"))
     th = max((t.height for t, _ in thumbs if t is not None), default=thumb_width * 9 // 16)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
-    "Face", "FaceEmbedder", "available", "distance_to_similarity", "iou", "model_files",
+    "Candidate", "Face", "FaceEmbedder", "available", "distance_to_similarity", "iou", "model_files",
     "plausible",
 ]
 
@@ -79,6 +79,18 @@ class Face:
     descriptor: Any = attrs.field(eq=False)  #: numpy float32 (128,)
     #: the HOG detector's confidence (higher is more face-like)
     score: float = 0.0
+
+
+@attrs.define(eq=False)
+class Candidate:
+    """A detected face, described on demand (:meth:`FaceEmbedder.describe`)."""
+
+    #: (left, top, right, bottom) in the original image's pixels
+    box: tuple[int, int, int, int]
+    #: the HOG detector's confidence (higher is more face-like)
+    score: float
+    chip: Any = attrs.field(repr=False)  #: aligned 150x150 RGB face chip (numpy uint8)
+    descriptor: Any = attrs.field(default=None, repr=False)  #: numpy float32 (128,), once described
 
 
 #: landmark sanity limits, in units of the eye distance (dlib 5-point model: points 0-1 and
@@ -159,12 +171,23 @@ class FaceEmbedder:
         self, image: Any, *, upsample: int | None = None, max_side: int = DETECT_MAX_SIDE,
         check: bool = True, known: Sequence[tuple[int, int, int, int]] = (),
     ) -> list[Face]:
-        """Every detected face in a PIL image (most confident first) with its descriptor.
+        """Every detected face in a PIL image (most confident first) with its descriptor:
+        :meth:`detect`, then :meth:`describe` on each."""
+        return [Face(box=c.box, descriptor=self.describe(c), score=c.score)
+                for c in self.detect(image, upsample=upsample, max_side=max_side, check=check,
+                                     known=known)]
+
+    def detect(
+        self, image: Any, *, upsample: int | None = None, max_side: int = DETECT_MAX_SIDE,
+        check: bool = True, known: Sequence[tuple[int, int, int, int]] = (),
+    ) -> list[Candidate]:
+        """Detected faces of a PIL image, most confident first, not yet described.
 
         ``upsample=None``: one pass as is, a second with 2x upsampling if nothing was found.
         ``check``: drop detections whose landmarks fail :func:`plausible`. ``known``: boxes
-        already described (an earlier pass): detections overlapping one are skipped, as the
-        descriptor is most of the cost (about 3x the detection at 720 px)."""
+        already found (an earlier pass): detections overlapping one are skipped. Each
+        candidate keeps its aligned 150 px chip, so describing it later needs no frame."""
+        import dlib
         import numpy as np
         from PIL import Image
 
@@ -191,10 +214,21 @@ class FaceEmbedder:
                 shape = self._landmarks(arr, r)
                 if check and not plausible([(p.x, p.y) for p in shape.parts()], r.width()):
                     continue
-                desc = np.asarray(self._descriptor.compute_face_descriptor(arr, shape),
-                                  dtype=np.float32)
-                out.append(Face(box=box, descriptor=desc, score=float(score)))  # type: ignore[arg-type]
+                # the descriptor network's input, as compute_face_descriptor(arr, shape) cuts it
+                chip = dlib.get_face_chip(arr, shape, size=150, padding=0.25)
+                out.append(Candidate(box=box, score=float(score), chip=chip))  # type: ignore[arg-type]
         return out
+
+    def describe(self, candidate: Candidate) -> Any:
+        """The 128-d descriptor of a detected face (computed once, about 0.1 s of CPU: most
+        of the scorer's cost, so callers describe only the faces they need)."""
+        import numpy as np
+
+        if candidate.descriptor is None:
+            with self._call_lock:
+                candidate.descriptor = np.asarray(
+                    self._descriptor.compute_face_descriptor(candidate.chip), dtype=np.float32)
+        return candidate.descriptor
 
     def _detect(self, arr: Any, upsample: int) -> list[tuple[Any, float]]:
         rects, scores, _ = self._detector.run(arr, upsample, 0.0)

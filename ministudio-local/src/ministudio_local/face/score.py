@@ -26,22 +26,29 @@ THRESHOLD = 0.58
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
 
-_REF_CACHE: dict[tuple[str, int, int], list[Any]] = {}
+#: reference descriptors by the portrait's content digest: each portrait is embedded once
+#: per process (a render scores many shots against the same few portraits), whatever its path
+_REF_CACHE: dict[str, list[Any]] = {}
+_REF_LOCK = threading.Lock()
 
 
 def _reference_descriptors(paths: tuple[Path, ...], embedder: Any) -> tuple[list[Any], list[str]]:
-    """Descriptors of the most confident face of each reference (cached per file version)."""
+    """Descriptors of the most confident face of each reference (cached per file content)."""
+    from ministudio.media import file_digest
+
     descs, missing = [], []
     for path in paths:
-        if not path.exists():
+        if not path.is_file():
             raise MediaError(f"reference portrait not found: {path}")
-        st = path.stat()
-        key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
-        if key not in _REF_CACHE:
-            if len(_REF_CACHE) > 256:
-                _REF_CACHE.clear()
-            _REF_CACHE[key] = _embed_reference(path, embedder)
-        found = _REF_CACHE[key]
+        key = file_digest(path)
+        with _REF_LOCK:
+            found = _REF_CACHE.get(key)
+        if found is None:
+            found = _embed_reference(path, embedder)
+            with _REF_LOCK:
+                if len(_REF_CACHE) > 256:
+                    _REF_CACHE.clear()
+                _REF_CACHE[key] = found
         if found:
             descs.extend(found)
         else:
@@ -94,15 +101,22 @@ def _fallback(request: IdentityRequest, why: str, threshold: float | None) -> Id
 #: miss (benchmarks/identity_bench.py): 720 px as is, full 1280 px detail, then 960 px with
 #: 2x upsampling (faces down to about 45 px in a 720p frame, stylised faces at other scales)
 PASSES = ((720, 0), (1280, 0), (960, 1))
+#: frames scored first, spread over the clip; more (up to ``IdentityRequest.samples``) only
+#: while the verdict is uncertain (see :func:`_settled`)
+FIRST_FRAMES = 3
+#: the median of the frames scored so far is this far from the threshold: more frames
+#: would not change the verdict
+SETTLED_MARGIN = 0.05
 
 
 class _FrameFaces:
     """One frame's faces, detected pass by pass on demand and merged (a box found again at
-    another scale is kept once); shared by every character of a shot."""
+    another scale is kept once), described only when needed; shared by every character of
+    a shot."""
 
     def __init__(self, image: Any, embedder: Any) -> None:
-        self._image, self._embedder = image, embedder
-        self.faces: list[Any] = []
+        self.image, self._embedder = image, embedder
+        self.faces: list[Any] = []  #: candidates, most confident first
         self.ran: set[int] = set()
 
     def run(self, index: int) -> int | None:
@@ -112,9 +126,18 @@ class _FrameFaces:
         self.ran.add(index)
         side, up = PASSES[index]
         before = len(self.faces)
-        self.faces.extend(self._embedder.faces(self._image, max_side=side, upsample=up,
-                                               known=[f.box for f in self.faces]))
+        self.faces.extend(self._embedder.detect(self.image, max_side=side, upsample=up,
+                                                known=[f.box for f in self.faces]))
+        self.faces.sort(key=lambda c: -c.score)
         return len(self.faces) - before
+
+    def describe_next(self) -> bool:
+        """Describe the most confident face not described yet; False when none is left."""
+        for c in self.faces:
+            if c.descriptor is None:
+                self._embedder.describe(c)
+                return True
+        return False
 
 
 @attrs.define
@@ -134,7 +157,7 @@ _FRAME_LOCK = threading.Lock()
 
 def _shot(media: Path, samples: int, embedder: Any) -> _Shot:
     """Sampled frames of ``media`` with their lazily detected faces (the last few clips are
-    kept, so scoring a shot's second character detects nothing again)."""
+    kept, so scoring a shot's second character decodes and detects nothing again)."""
     from ministudio.media.look import sample_frames
 
     st = media.stat()
@@ -143,8 +166,23 @@ def _shot(media: Path, samples: int, embedder: Any) -> _Shot:
         while len(_FRAME_CACHE) >= 4:
             _FRAME_CACHE.pop(next(iter(_FRAME_CACHE)))
         _FRAME_CACHE[key] = _Shot([(float(t), _FrameFaces(img, embedder))
-                                   for t, img in sample_frames(media, samples)])
+                                   for t, img in sample_frames(media, samples, nearby=True)])
     return _FRAME_CACHE[key]
+
+
+def spread_order(n: int, first: int = FIRST_FRAMES) -> list[int]:
+    """Frame indices in the order they are scored: ``first`` spread over the clip, then the
+    rest, each time the one farthest from those taken (ties: the earliest)."""
+    if n <= 0:
+        return []
+    k = min(first, n)
+    order = sorted({min(n - 1, int((i + 0.5) * n / k)) for i in range(k)})
+    rest = [i for i in range(n) if i not in order]
+    while rest:
+        pick = max(rest, key=lambda i: (min(abs(i - j) for j in order), -i))
+        order.append(pick)
+        rest.remove(pick)
+    return order
 
 
 @attrs.frozen
@@ -155,19 +193,35 @@ class _Pick:
     taken_by: tuple[str, ...] = ()  #: other characters who got the frame's faces
 
 
-def _pick(faces: list[Any], cast: list[tuple[str, Any]]) -> _Pick:
-    """Assign ``faces`` to the cast jointly; cast[0] is the character being scored."""
+def _pick(frame: Any, cast: list[tuple[str, Any]], threshold: float = THRESHOLD) -> _Pick:
+    """Assign the frame's faces to the cast jointly; cast[0] is the character being scored.
+
+    ``frame`` is a :class:`_FrameFaces` (faces described as needed: at least one per cast
+    member, more while a cast member has no face at ``threshold`` and undescribed faces are
+    left, most confident first) or a list of described faces."""
     from ministudio_local.face.assign import assign, similarities
 
+    if isinstance(frame, list):
+        faces = frame
+    else:
+        while sum(f.descriptor is not None for f in frame.faces) < min(len(cast), len(frame.faces)):
+            frame.describe_next()
+        faces = [f for f in frame.faces if f.descriptor is not None]
     if not faces:
         return _Pick(None, None, 0)
-    sim = similarities(faces, [refs for _, refs in cast])
-    pairs = assign(sim)
+    while True:
+        sim = similarities(faces, [refs for _, refs in cast])
+        pairs = assign(sim)
+        settled = all(c in pairs and sim[c, pairs[c]] >= threshold for c in range(len(cast)))
+        if settled or isinstance(frame, list) or not frame.describe_next():
+            break
+        faces = [f for f in frame.faces if f.descriptor is not None]
+    total = len(faces) if isinstance(frame, list) else len(frame.faces)
     taken = tuple(cast[c][0] for c in sorted(pairs) if c)
     if 0 not in pairs:
-        return _Pick(None, None, len(faces), taken)
+        return _Pick(None, None, total, taken)
     f = pairs[0]
-    return _Pick(float(sim[0, f]), faces[f].box, len(faces), taken)
+    return _Pick(float(sim[0, f]), faces[f].box, total, taken)
 
 
 def _frame_pick(shot: _Shot, frame: _FrameFaces, cast: list[tuple[str, Any]],
@@ -176,7 +230,7 @@ def _frame_pick(shot: _Shot, frame: _FrameFaces, cast: list[tuple[str, Any]],
     (or the passes run out); the last pass only runs while faces are missing."""
     index = shot.start
     frame.run(index)
-    pick = _pick(frame.faces, cast)
+    pick = _pick(frame, cast, threshold)
     tried = found = False
     while pick.similarity is None or pick.similarity < threshold or pick.faces < len(cast):
         index += 1
@@ -192,23 +246,61 @@ def _frame_pick(shot: _Shot, frame: _FrameFaces, cast: list[tuple[str, Any]],
             found = True
             if index == 1 and pick.faces < len(cast):
                 shot.start = 1  # the cast's faces need the detail pass: start there
-        pick = _pick(frame.faces, cast)
+        pick = _pick(frame, cast, threshold)
     if tried:
         shot.fruitless = 0 if found else shot.fruitless + 1
     return pick
 
 
+def _settled(sims: list[float], threshold: float) -> bool:
+    """Whether the frames scored so far decide the shot: none had the character's face (more
+    frames of the same shot rarely change that), or at least two did and their median is
+    clearly on one side of the threshold."""
+    import numpy as np
+
+    if not sims:
+        return True
+    return len(sims) >= 2 and abs(float(np.median(sims)) - threshold) >= SETTLED_MARGIN
+
+
+def _crop_sheet(frames: list[tuple[float, float, tuple[int, int, int, int], Any]],
+                out_dir: Path, character: str) -> Path:
+    """One PNG of the face used in each frame (box plus a margin), labelled with the
+    frame's time and similarity."""
+    import tempfile
+
+    from ministudio.media import contact_sheet
+
+    items = []
+    for t, sim, box, image in frames:
+        w, h = box[2] - box[0], box[3] - box[1]
+        pad = round(0.25 * max(w, h))
+        crop = image.crop((max(0, box[0] - pad), max(0, box[1] - pad),
+                           min(image.width, box[2] + pad), min(image.height, box[3] + pad)))
+        items.append((crop, f"{t:.1f}s {sim:.2f}"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f"faces-{character}-", suffix=".png", dir=out_dir)
+    import os
+
+    os.close(fd)
+    return contact_sheet(items, Path(name), columns=len(items), thumb_width=128)
+
+
 def score_faces(
     request: IdentityRequest, *, threshold: float = THRESHOLD, look_threshold: float | None = None,
-    log: Any = None,
+    log: Any = None, crops_dir: Path | None = None,
 ) -> IdentityScore | None:
     """Face identity score of ``request.media`` against ``request.references``.
 
     Per sampled frame the faces are assigned to ``request.character`` and ``request.others``
-    jointly (one character alone: its best-matching face); the character's face counts, and
-    its box is reported in ``boxes``. Frames where no face is the character's are left out and
-    reported. ``score`` is the median, ``p10`` the 10th percentile, ``minimum`` the worst frame.
-    No face of the character at all: a ``kind="look"`` score that says why.
+    jointly (one character alone: a face that matches, else its best-matching face); the
+    character's face counts, and its box is reported in ``boxes``. Frames where no face is
+    the character's are left out and reported. :data:`FIRST_FRAMES` frames spread over the
+    clip are scored first, more (up to ``request.samples``) only while the verdict is
+    uncertain. ``score`` is the median, ``p10`` the 10th percentile, ``minimum`` the worst
+    frame. With ``crops_dir`` (and ``request.crops``) an image of the faces used is written
+    there and returned as ``crops``. No face of the character at all: a ``kind="look"``
+    score that says why.
     """
     import numpy as np
 
@@ -235,32 +327,34 @@ def score_faces(
             unusable.append(other)
     with _FRAME_LOCK:
         shot = _shot(request.media, request.samples, embedder)
-    sims: list[float] = []
-    times: list[float] = []
-    boxes: list[tuple[int, int, int, int]] = []
-    with_faces = 0
+    used: list[tuple[float, float, tuple[int, int, int, int], Any]] = []
+    scored = with_faces = 0
     taken: set[str] = set()
 
-    for t, frame in shot.frames:
+    for n, i in enumerate(spread_order(len(shot.frames))):
+        if n >= FIRST_FRAMES and _settled([u[1] for u in used], threshold):
+            break
+        t, frame = shot.frames[i]
         with _FRAME_LOCK:
             pick = _frame_pick(shot, frame, cast, threshold)
+        scored += 1
         with_faces += pick.faces > 0
         if pick.similarity is None:
             taken.update(pick.taken_by)
             continue
         assert pick.box is not None
-        sims.append(pick.similarity)
-        times.append(t)
-        boxes.append(pick.box)
+        used.append((t, pick.similarity, pick.box, frame.image))
+    used.sort(key=lambda u: u[0])
+    sims = [u[1] for u in used]
     who = request.character or "the character"
     if not sims:
         if with_faces:
-            why = (f"no face of {who} in {len(shot.frames)} sampled frame(s): the faces found were "
+            why = (f"no face of {who} in {scored} sampled frame(s): the faces found were "
                    f"assigned to {', '.join(sorted(taken)) or 'other characters'}")
         else:
-            why = f"no face found in {len(shot.frames)} sampled frame(s)"
+            why = f"no face found in {scored} sampled frame(s)"
         return _fallback(request, why, look_threshold)
-    note = f"face found in {len(sims)}/{len(shot.frames)} sampled frame(s)"
+    note = f"face found in {len(sims)}/{scored} sampled frame(s)"
     if len(cast) > 1:
         note += f"; faces assigned jointly with {', '.join(c for c, _ in cast[1:])}"
     if taken:
@@ -270,9 +364,13 @@ def score_faces(
     if unusable:
         note += f"; no face in the portraits of {', '.join(unusable)} (not assigned)"
     if log is not None:
-        log.debug("face.score", frames=len(shot.frames), with_face=len(sims), cast=len(cast),
+        log.debug("face.score", frames=scored, with_face=len(sims), cast=len(cast),
                   median=float(np.median(sims)))
+    crops = None
+    if crops_dir is not None and request.crops:
+        crops = _crop_sheet(used, crops_dir, "".join(
+            ch if ch.isalnum() or ch in "-_" else "_" for ch in request.character or "face"))
     return IdentityScore.from_samples(
-        sims, scorer=SCORER, kind="face", threshold=threshold, frames_used=times,
-        faces_found=len(sims), note=note, boxes=boxes,
+        sims, scorer=SCORER, kind="face", threshold=threshold, frames_used=[u[0] for u in used],
+        faces_found=len(sims), note=note, boxes=[u[2] for u in used], crops=crops,
     )
