@@ -28,7 +28,7 @@ import attrs
 
 from ministudio.batch.manifest import BatchJob, Manifest, collect_jobs
 from ministudio.batch.summary import BatchSummary, FilmResult
-from ministudio.batch.task import FilmTask
+from ministudio.batch.task import FilmTask, register_plugin
 from ministudio.log import get_logger
 
 __all__ = ["estimate_jobs", "run_batch", "run_batch_async"]
@@ -62,7 +62,7 @@ def estimate_jobs(jobs: Sequence[BatchJob], *, overrides: tuple[str, ...] = (),
                 pm = PluginManager(env=settings.env,
                                    disabled=settings.get("plugins.disabled") or ())
                 for i, plugin in enumerate(plugins):
-                    pm.register(plugin, getattr(plugin, "name", None) or f"batch-{i}")
+                    register_plugin(pm, plugin, f"batch-{i}")
                 managers[job.project] = pm
             preview = render(job.film, dry_run=True, provider=job.provider, speech=job.speech,
                              manager=managers[job.project], settings=settings,

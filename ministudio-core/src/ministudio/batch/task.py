@@ -101,7 +101,7 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
                 manager = PluginManager(env=settings.env,
                                         disabled=settings.get("plugins.disabled") or ())
                 for i, plugin in enumerate(task.plugins):
-                    manager.register(plugin, getattr(plugin, "name", None) or f"batch-{i}")
+                    register_plugin(manager, plugin, f"batch-{i}")
             result = await render_async(
                 job.film, out=out_dir, provider=job.provider, speech=job.speech,
                 max_cost=left, concurrency=task.concurrency, allow_gaps=task.allow_gaps,
@@ -144,6 +144,27 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
         emit({"event": "film.done", **res.to_json()})
         results.append(res)
     return results
+
+
+def register_plugin(manager: Any, plugin: Any, default_name: str) -> None:
+    """Register ``plugin``. One with ``replaces_providers`` (and ``adopt(specs)``) takes over
+    the plugins offering those providers: they are unregistered and it offers their specs."""
+    from ministudio.errors import MinistudioError
+
+    replaced = tuple(getattr(plugin, "replaces_providers", ()) or ())
+    owners: list[str] = []
+    for provider in replaced:
+        try:
+            owner = manager.get_provider(provider).plugin
+        except MinistudioError:
+            continue  # not installed here: nothing to take over
+        if owner and owner not in owners:
+            owners.append(owner)
+    if replaced:
+        plugin.adopt([s for s in manager.providers() if s.plugin in owners])
+        for owner in owners:
+            manager.unregister(owner)
+    manager.register(plugin, getattr(plugin, "name", None) or default_name)
 
 
 def run_task(task: FilmTask, emit: Emit | None = None) -> list[FilmResult]:
