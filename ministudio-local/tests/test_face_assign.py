@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
@@ -174,3 +175,33 @@ def test_a_later_pass_does_not_describe_a_face_found_already(photos: dict[str, P
     shifted = [(b[0] + 2, b[1] + 2, b[2] + 2, b[3] + 2) for b in (f.box for f in first[:-1])]
     again = emb.faces(frame, max_side=1280, upsample=0, known=shifted)
     assert [f.box for f in again] == [first[-1].box]
+
+
+def test_the_crops_image_shows_the_face_each_character_was_scored_on(
+        photos: dict[str, Path], tmp_path: Path) -> None:
+    frame_path = _two_person(tmp_path, photos["astronaut"], photos["hopper"])
+    frame = Image.open(frame_path).convert("RGB")
+    cast = {"eileen": photos["astronaut"], "grace": photos["hopper"]}
+    boxes, sheets = {}, {}
+    for who, ref in cast.items():
+        request = IdentityRequest(media=frame_path, references=(ref,), character=who, crops=True,
+                                  others=[(o, (p,)) for o, p in cast.items() if o != who])
+        # not asked for: nothing written
+        assert score_faces(attrs.evolve(request, crops=False), crops_dir=tmp_path / "no").crops is None
+        assert not (tmp_path / "no").exists()
+        r = score_faces(request, crops_dir=tmp_path / "crops")
+        assert r is not None and r.crops is not None and r.crops.parent == tmp_path / "crops"
+        boxes[who], sheets[who] = r.boxes[0], Image.open(r.crops).convert("RGB")
+
+    def region(box: tuple[int, ...], size: tuple[int, int]) -> np.ndarray:
+        pad = round(0.25 * max(box[2] - box[0], box[3] - box[1]))
+        im = frame.crop((max(0, box[0] - pad), max(0, box[1] - pad),
+                         min(frame.width, box[2] + pad), min(frame.height, box[3] + pad)))
+        return np.asarray(im.resize(size), dtype=float)
+
+    for who, other in (("eileen", "grace"), ("grace", "eileen")):
+        sheet = sheets[who]
+        tile = np.asarray(sheet.crop((8, 8, 8 + 128, sheet.height - 28)), dtype=float)
+        size = (tile.shape[1], tile.shape[0])
+        own, wrong = region(boxes[who], size), region(boxes[other], size)
+        assert np.abs(tile - own).mean() < 0.5 * np.abs(tile - wrong).mean()

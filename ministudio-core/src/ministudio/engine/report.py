@@ -3,7 +3,8 @@
 Sections: summary (status, cost estimated vs actual, wall time, provider calls), a player
 (the film with its subtitle track, linked next to the report rather than inlined), the
 contact sheet, a characters × shots identity heatmap (a face score coloured against its
-threshold; "n/a" where no face scorer applied, the look score in the cell's tooltip), one
+threshold, with the face crops it used, linked from ``identity/``; "n/a" where no face scorer
+applied, the look score in the cell's tooltip), one
 card per shot (anchor frame, prompt, speech, every attempt with its status, cost, timing and
 error), and the cost ledger.
 """
@@ -32,6 +33,7 @@ background:#f6f6f6;padding:6px;border-radius:4px;max-height:160px;overflow:auto}
 video.film{max-width:100%;max-height:70vh;background:#000;border-radius:6px}
 .heat td.na{background:#f2f2f2;color:#888;font-weight:400}.tag{font-size:12px;padding:1px 6px;
 border-radius:8px;background:#eee;margin-left:6px}
+.heat img.crop{display:block;height:88px;margin:4px auto 0;border-radius:3px}
 """
 
 
@@ -107,6 +109,9 @@ def render_html(manifest: dict[str, Any], result: Any) -> str:
                          "judged; the cell's tooltip has the <i>look</i> score, which measures "
                          "colour/structure continuity against the references, not who it "
                          "is.</p>")
+        if any(sc.get("crop") for s in m["shots"] for sc in (s["identity"] or {}).values()):
+            parts.append("<p>Under each face score: the face the scorer used in each frame it "
+                         "scored (time, similarity), to check it measured the right person.</p>")
         parts.append("<table class=heat><tr><th>character</th>"
                      + "".join(f"<th>{e(s['id'])}</th>" for s in m["shots"]) + "</tr>")
         for cid, name in chars.items():
@@ -120,10 +125,13 @@ def render_html(manifest: dict[str, Any], result: Any) -> str:
                         f'<td class="score na" title="{e(sc.get("kind") or "look")} score '
                         f'{sc["score"]:.2f} (not face identity){_note(sc)}">n/a</td>')
                 else:
+                    crop = sc.get("crop")
+                    img = (f'<a href="{e(crop)}"><img class=crop src="{e(crop)}" alt="faces '
+                           f'of {e(name)} used in {e(s["id"])}"></a>' if crop else "")
                     row.append(
                         f'<td class=score title="{e(sc.get("scorer") or "")} {e(sc.get("kind") or "")}'
-                        f' threshold {sc["threshold"]:.2f}" style="background:'
-                        f'{_heat(sc["score"], sc["threshold"])}">{sc["score"]:.2f}</td>')
+                        f' threshold {sc["threshold"]:.2f}{_note(sc)}" style="background:'
+                        f'{_heat(sc["score"], sc["threshold"])}">{sc["score"]:.2f}{img}</td>')
             parts.append("".join(row) + "</tr>")
         parts.append("</table>")
     else:
