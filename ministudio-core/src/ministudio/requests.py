@@ -182,7 +182,8 @@ class IdentityRequest:
     media: Path = attrs.field(converter=_path)
     references: tuple[Path, ...] = attrs.field(converter=lambda v: tuple(Path(p) for p in v))
     character: str | None = None
-    #: frames to sample from a clip
+    #: frames to sample from a clip (at most: a scorer may stop earlier once the verdict is
+    #: clear, as the ``face`` scorer does)
     samples: int = 8
     shot_id: str | None = None
     #: the shot's other characters as ``(character id, reference portraits)``, so a scorer can
