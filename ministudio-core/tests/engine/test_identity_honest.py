@@ -4,6 +4,7 @@ character of the shot (``IdentityRequest.others``) to assign faces jointly."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from chaos import ChaosClipPlugin, CharRef, chained_plans
@@ -104,3 +105,16 @@ def test_a_retry_adds_the_portraits_of_failing_face_scores_only(harness, tmp_pat
     assert first.reference_images == ()
     for req in retries:
         assert [(r.label, r.path) for r in req.reference_images] == [("ada", ada.references[0])]
+
+
+def test_the_gate_regenerates_only_within_the_budget(harness, tmp_path):
+    """A face score below threshold sends the shot back while the budget allows another
+    attempt (0.05 each here), then the best attempt is kept rather than overspending."""
+    ada, _ = _cast(tmp_path)
+    fake = ChaosClipPlugin()
+    h = harness(fake, KindScorer({"ada": (0.5, "face")}))
+    prod, out = h.run(chained_plans(1, 1, duration_s=0.5, characters=(ada,)), max_cost="0.12")
+    res = out["s1.k1"].result
+    assert fake.calls == 2 and res.variants == 2
+    assert res.scores["ada"]["passed"] is False and "ada 0.50<0.60" in res.note
+    assert prod.budget.spent <= Decimal("0.12")
