@@ -225,7 +225,6 @@ function progressOf(st) {
 async function renderPage() {
   const startBtn = document.getElementById("start");
   const cancelBtn = document.getElementById("cancel");
-  const stateEl = document.getElementById("run-state");
   const line = document.getElementById("run-line");
   const tbody = document.querySelector("#shots tbody");
   const bar = document.getElementById("progress-bar");
@@ -233,7 +232,7 @@ async function renderPage() {
   let current = null;
 
   function update(st) {
-    stateEl.replaceWith(Object.assign(badge(st.state), {id: "run-state"}));
+    document.getElementById("run-state").replaceWith(Object.assign(badge(st.state), {id: "run-state"}));
     line.textContent = `${st.phase} · ${st.elapsed_s} s elapsed · ETA ${st.eta_s === null ? "–" : Math.round(st.eta_s) + " s"} · ` +
       `cost ${money(st.cost)} of ~${money(st.estimated_cost, st.currency)}`;
     bar.style.width = progressOf(st) + "%";
