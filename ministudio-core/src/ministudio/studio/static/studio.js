@@ -314,7 +314,7 @@ async function watchPage() {
     const box = document.getElementById("shot-detail");
     box.hidden = false;
     const ident = Object.entries(s.identity || {});
-    box.replaceChildren(
+    box.replaceChildren(h("div", {},
       h("h3", {}, s.id, " ", badge(s.status)),
       s.clip_url ? h("video", {class: "take", src: s.clip_url, controls: true, muted: true, preload: "metadata"}) : null,
       h("p", {class: "muted"}, `${s.provider}/${s.model} · seed ${s.seed} · ${s.variants || 1} take(s) · cost ${money(s.cost)}`),
@@ -328,7 +328,7 @@ async function watchPage() {
         ...(s.attempts || []).map((a) => h("tr", {}, h("td", {}, a.stage), h("td", {}, a.provider), h("td", {}, a.status),
           h("td", {}, a.seconds === null || a.seconds === undefined ? "" : Number(a.seconds).toFixed(1)), h("td", {}, money(a.cost)), h("td", {}, a.error || "")))),
       (s.attempts || []).length ? null : h("p", {class: "muted"}, "no provider call in the last render (the clip came from the cache)"),
-      h("button", {type: "button", id: "rerender-shot", onclick: () => rerender(s)}, "Re-render this shot"));
+      h("button", {type: "button", id: "rerender-shot", onclick: () => rerender(s)}, "Re-render this shot")));
   }
 
   async function rerender(s) {
@@ -347,6 +347,7 @@ async function watchPage() {
     follow(res.data, upd, (st) => {
       lineEl.textContent = st.state === "done" ? `re-rendered ${s.id}: done` : `re-render ${st.state}: ${st.error || ""}`;
       lineEl.dataset.state = st.state;
+      if (st.state === "done") document.getElementById("rerender-bar").style.width = "100%";
       if (st.state === "done") watchPage();
     });
   }
