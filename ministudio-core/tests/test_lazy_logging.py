@@ -44,3 +44,27 @@ def test_library_default_is_quiet_and_app_setup_wins() -> None:
               "import ministudio\n"
               "structlog.get_logger('z').info('app.own')\n")
     assert '"event": "app.own"' in app.stdout
+
+
+def test_events_below_the_level_never_import_structlog_and_bind_keeps_context() -> None:
+    out = run("import sys\n"
+              "import ministudio\n"
+              "from ministudio.log import get_logger\n"
+              "log = get_logger('x').bind(output='film.mp4')\n"
+              "log.info('assemble.done', mode='copy')\n"
+              "log.debug('quiet')\n"
+              "print('structlog' in sys.modules)\n"
+              "log.warning('assemble.warning', detail='cut')\n"
+              "print('structlog' in sys.modules)\n")
+    assert out.stdout.split() == ["False", "True"]
+    assert "assemble.warning" in out.stderr and "output=film.mp4" in out.stderr
+    assert "assemble.done" not in out.stderr and "quiet" not in out.stderr
+
+
+def test_verbose_configure_lets_info_events_through() -> None:
+    out = run("from ministudio.log import configure, get_logger\n"
+              "configure(verbosity=1)\n"
+              "get_logger('x').bind(shot='s1').info('shot.done')\n"
+              "get_logger('x').debug('not.shown')\n")
+    assert "shot.done" in out.stderr and "shot=s1" in out.stderr
+    assert "not.shown" not in out.stderr

@@ -70,20 +70,37 @@ def _when_structlog(fn: Callable[[], None], *, replace: bool = True) -> None:
 
 
 class _LazyLogger:
-    """``structlog.get_logger(name)``, imported on first use."""
+    """``structlog.get_logger(name)``, imported on first use. Until structlog is imported
+    (by anyone), an event below the level set up for it (warning unless :func:`configure`
+    asked for more) is dropped without importing it, and :meth:`bind` keeps its context
+    here, so a render or an assembly that logs nothing worth showing never pays for
+    structlog (and ``rich``, which ``structlog.dev`` imports)."""
 
-    __slots__ = ("_name", "_proxy")
+    __slots__ = ("_ctx", "_name", "_proxy")
 
-    def __init__(self, name: str | None) -> None:
+    def __init__(self, name: str | None, ctx: dict[str, Any] | None = None) -> None:
         self._name = name
+        self._ctx = ctx
         self._proxy: Any = None
+
+    def bind(self, **kw: Any) -> Any:
+        if self._proxy is None and "structlog" not in sys.modules:
+            return _LazyLogger(self._name, {**(self._ctx or {}), **kw})
+        return self.__getattr__("bind")(**kw)
 
     def __getattr__(self, attr: str) -> Any:
         if self._proxy is None:
+            if "structlog" not in sys.modules and _LEVELS.get(attr, CRITICAL) < _threshold:
+                return _drop
             import structlog
 
-            self._proxy = structlog.get_logger(self._name)
+            proxy = structlog.get_logger(self._name)
+            self._proxy = proxy.bind(**self._ctx) if self._ctx else proxy
         return getattr(self._proxy, attr)
+
+
+def _drop(*_args: Any, **_kw: Any) -> None:
+    return None
 
 
 def get_logger(name: str | None = None) -> Any:
@@ -96,9 +113,15 @@ _LEVELS = {"debug": DEBUG, "info": INFO, "warning": WARNING, "warn": WARNING, "e
            "exception": ERROR, "critical": CRITICAL, "fatal": CRITICAL}
 
 
+#: events below this level are dropped while structlog is not imported (see _LazyLogger)
+_threshold = WARNING
+
+
 def configure(*, verbosity: int = 0, fmt: str = "console") -> None:
     """Send logs to stderr: warnings by default, info with ``-v``, debug with ``-vv``
     (applied when structlog is first imported, if it is not yet)."""
+    global _threshold
+    _threshold = WARNING - 10 * min(verbosity, 2)
     _when_structlog(lambda: _configure(verbosity, fmt))
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import structlog
-
 from ministudio.errors import AuthenticationError, MinistudioError
+from ministudio.log import get_logger
 
 __all__ = ["credential_problems", "plan_providers", "require_credentials"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 def plan_providers(plan: Any) -> list[str]:

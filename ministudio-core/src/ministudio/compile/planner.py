@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 
 from ministudio.capabilities import ClipModel, Operation, ReferenceRole
 from ministudio.capcheck import (
@@ -32,6 +31,7 @@ from ministudio.compile.prompt import compile_prompt, framing
 from ministudio.compile.state import ShotState, world_states
 from ministudio.errors import ConfigError, MinistudioError
 from ministudio.film.model import AUTO, Conditioning, Film, Transition, VoiceSpec
+from ministudio.log import get_logger
 from ministudio.pricing import effective_pricing
 from ministudio.requests import ClipRequest, ReferenceImage, SpeechRequest
 
@@ -46,7 +46,7 @@ __all__ = [
     "split_duration",
 ]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 WORDS_PER_S = 2.5  #: ~150 words a minute
 PAUSE_S = 0.4  #: between two lines

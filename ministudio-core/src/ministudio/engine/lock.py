@@ -22,13 +22,12 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-import structlog
-
 from ministudio.engine.errors import RenderLockedError
+from ministudio.log import get_logger
 
 __all__ = ["OUT_LOCK", "OutLock", "ProjectLock", "sweep_out", "sweep_state"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 #: the lock file (and, with ``.json``, its holder) inside an output folder
 OUT_LOCK = ".ministudio-out.lock"

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
-import structlog
 
 from ministudio.capabilities import Operation, ReferenceRole
 from ministudio.dispatch import Dispatcher, RetryPolicy
@@ -40,6 +39,7 @@ from ministudio.errors import (
     PaymentRequiredError,
     ProviderNotFoundError,
 )
+from ministudio.log import get_logger
 from ministudio.pricing import effective_pricing
 from ministudio.requests import (
     AnchorFrameRequest,
@@ -52,7 +52,7 @@ from ministudio.requests import (
 
 __all__ = ["Production", "ShotOutcome", "SpeechOutcome", "shoot_all"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 T = TypeVar("T")
 
 #: errors after which no further paid work is started in this render

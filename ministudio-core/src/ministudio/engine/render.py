@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 
 from ministudio.dispatch import Dispatcher, RetryPolicy
 from ministudio.engine.budget import Budget
@@ -36,11 +35,12 @@ from ministudio.engine.progress import Emit, null_emit
 from ministudio.engine.scheduler import BlockedError, Limits
 from ministudio.engine.store import MediaStore
 from ministudio.errors import ConfigError, MinistudioError
+from ministudio.log import get_logger
 
 __all__ = ["LEAD_S", "GAP_S", "RenderResult", "ShotReport", "render", "render_async",
            "speech_layout"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 STATE_DIR = ".ministudio"
 #: silence before the first spoken line of a shot, and between two lines (the planner adds

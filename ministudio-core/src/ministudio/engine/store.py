@@ -21,11 +21,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-import structlog
+from ministudio.log import get_logger
 
 __all__ = ["MediaStore", "content_digest", "matches_name"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 #: store files are read-only, so nothing that opens them for writing by mistake (an editor,
 #: a hard link, a careless script) changes what the ledger's hashes describe

@@ -25,16 +25,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from ministudio.errors import MediaError
+from ministudio.log import get_logger
 from ministudio.media.atomic import atomic_output, write_text_atomic
 from ministudio.media.probe import MediaInfo, file_digest, probe, validate_clip
 from ministudio.requests import AnchorFrame
 
 __all__ = ["decode_slots", "extract_anchor_frame", "laplacian_variance", "validate_and_anchor"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 METHOD = "last-sharp-frame/v2"
 

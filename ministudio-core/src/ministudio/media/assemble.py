@@ -42,9 +42,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 
 from ministudio.errors import MediaError
+from ministudio.log import get_logger
 from ministudio.media.atomic import atomic_output
 from ministudio.media.probe import MediaInfo, probe, validate_clip
 from ministudio.media.subtitles import MOV_TEXT_HEADER, Cue, mov_text_payload
@@ -58,7 +58,7 @@ __all__ = [
     "assemble",
 ]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 _CODEC_FAMILY = {"libx264": "h264", "h264": "h264", "libx265": "hevc", "hevc": "hevc",
                  "libvpx-vp9": "vp9", "libsvtav1": "av1", "libaom-av1": "av1", "mpeg4": "mpeg4"}
@@ -302,6 +302,11 @@ class _Mixer:
         self.stream = out.add_stream("aac", rate=s.audio_rate)
         self.stream.layout = "mono" if s.audio_channels == 1 else "stereo"
         self.stream.bit_rate = s.audio_bitrate
+        # FFmpeg's "fast" AAC coder: per its documentation worse only below 64 kbps, "better
+        # and much faster at higher bitrates" than the default two-loop search (0.9 s instead
+        # of 1.6 s of CPU for 64 s of stereo at 160 kbps)
+        if s.audio_bitrate >= 64_000:
+            self.stream.options = {"aac_coder": "fast"}
         self.layout = self.stream.layout.name
         self.av = av
         ch = s.audio_channels
