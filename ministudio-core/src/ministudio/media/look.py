@@ -144,11 +144,14 @@ def look_score(
     *,
     samples: int = 8,
     threshold: float = LOOK_THRESHOLD,
+    frames: Sequence[tuple[float, Any]] | None = None,
 ) -> IdentityScore:
     """Score a clip or image against reference images (best reference per frame).
 
     ``score`` is the median over frames, ``p10`` the 10th percentile, ``minimum`` the worst
-    frame. ``kind`` is ``"look"``: colour/structure continuity, not identity.
+    frame. ``kind`` is ``"look"``: colour/structure continuity, not identity. ``frames``:
+    ``media``'s frames already decoded as ``(time_s, PIL image)`` (as :func:`sample_frames`
+    returns them), so a caller that has them does not decode the clip again.
     """
     import numpy as np
     from PIL import Image
@@ -166,7 +169,8 @@ def look_score(
                 raise MediaError(f"{ref}: not a readable image ({exc})") from exc
         else:
             refs.extend(_features(img) for _, img in sample_frames(ref, 1))
-    frames = sample_frames(media, samples)
+    if frames is None:
+        frames = sample_frames(media, samples)
     scores = []
     for _, img in frames:
         hist, gray = _features(img)

@@ -82,14 +82,18 @@ def _embed_reference(path: Path, embedder: Any) -> list[Any]:
     return [f.descriptor for img in images for f in _reference_face(img, embedder)]
 
 
-def _fallback(request: IdentityRequest, why: str, threshold: float | None) -> IdentityScore | None:
+def _fallback(request: IdentityRequest, why: str, threshold: float | None,
+              frames: list[tuple[float, Any]] | None = None) -> IdentityScore | None:
     """Core's look score (colour/structure), clearly labelled ``kind="look"``: it is not a
-    face match and never passes a face gate. None if core has none."""
+    face match and never passes a face gate. None if core has none. ``frames``: the clip's
+    sampled frames when they are decoded already."""
     try:
         from ministudio.media import look_score
     except ImportError:
         return None
-    kwargs = {} if threshold is None else {"threshold": threshold}
+    kwargs: dict[str, Any] = {} if threshold is None else {"threshold": threshold}
+    if frames is not None:
+        kwargs["frames"] = frames
     result = look_score(request.media, request.references, samples=request.samples, **kwargs)
     return attrs.evolve(
         result, faces_found=0,
@@ -353,7 +357,8 @@ def score_faces(
                    f"assigned to {', '.join(sorted(taken)) or 'other characters'}")
         else:
             why = f"no face found in {scored} sampled frame(s)"
-        return _fallback(request, why, look_threshold)
+        return _fallback(request, why, look_threshold,
+                         frames=[(t, frame.image) for t, frame in shot.frames])
     note = f"face found in {len(sims)}/{scored} sampled frame(s)"
     if len(cast) > 1:
         note += f"; faces assigned jointly with {', '.join(c for c, _ in cast[1:])}"
