@@ -2,8 +2,9 @@
 (or ``nox -s bench``).
 
 Rows come from ``media_bench`` (assembly, anchor frames, validation, memory),
-``engine_bench`` (chained shots on real-size clips, rerun, memory) and
-``providers_list_bench`` (CLI cold start). Every row follows ``harness``'s rules:
+``engine_bench`` (chained shots on real-size clips, rerun, memory),
+``providers_list_bench`` (CLI cold start) and ``batch_bench`` (16 films, local vs Dask).
+Every row follows ``harness``'s rules:
 interleaved contenders, medians, CPU time beside wall time, both sides timed alike. The load
 average is printed before and after: on a shared machine, read wall-time ratios next to the
 CPU-time ones and the noise column ((max - min) / median of the repeats).
@@ -18,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import batch_bench  # noqa: E402
 import engine_bench  # noqa: E402
 import media_bench  # noqa: E402
 import providers_list_bench  # noqa: E402
@@ -37,6 +39,7 @@ def main() -> None:
     rows += providers_list_bench.rows(5 if args.quick else 9)
     rows += media_bench.rows(args.repeat, args.quick, ffmpeg=args.ffmpeg)
     rows += engine_bench.rows(1, args.quick, ffmpeg=args.ffmpeg)
+    rows += batch_bench.rows(1 if args.quick else args.repeat, 8 if args.quick else 16)
     print()
     print_table(rows)
     print()
