@@ -179,3 +179,39 @@ def test_embedder_is_shared_and_finds_one_face_per_portrait(photos: dict[str, Pa
     assert e is FaceEmbedder.shared()
     faces = e.faces(Image.open(photos["hopper"]))
     assert len(faces) == 1 and faces[0].descriptor.shape == (128,)
+
+
+def test_frames_are_scored_spread_first_then_only_while_the_verdict_is_open() -> None:
+    from ministudio_local.face.score import spread_order
+
+    assert spread_order(8)[:3] == [1, 4, 6] and sorted(spread_order(8)) == list(range(8))
+    assert spread_order(2) == [0, 1] and spread_order(1) == [0] and spread_order(0) == []
+
+
+def _clip_showing(tmp: Path, portrait: Path, seconds: set[int]) -> Path:
+    """An 8 s 640x360 clip showing ``portrait`` during the given whole seconds only."""
+    face = ImageOps.contain(Image.open(portrait).convert("RGB"), (300, 300))
+    out = tmp / f"clip-{'-'.join(map(str, sorted(seconds)))}.mp4"
+    with VideoWriter(out, 640, 360, 24) as w:
+        for i in range(8 * 24):
+            f = Image.new("RGB", (640, 360), (70, 80, 95))
+            if i // 24 in seconds:
+                f.paste(face, (170, 30))
+            w.write(f)
+    return out
+
+
+def test_a_clear_shot_stops_after_three_frames_an_open_one_samples_on(
+        photos: dict[str, Path], tmp_path: Path) -> None:
+    always = score_faces(IdentityRequest(media=_clip_showing(tmp_path, photos["hopper"],
+                                                             set(range(8))),
+                                         references=(photos["hopper"],), samples=8))
+    assert always.kind == "face" and always.identity_passed
+    assert len(always.frames_used) == 3 and "3/3 sampled" in always.note
+    # in view only around 1.5 s and 5.5 s: one face in the first three frames is not enough
+    # to decide, so the scorer samples on until a second frame has it
+    twice = score_faces(IdentityRequest(media=_clip_showing(tmp_path, photos["hopper"], {1, 5}),
+                                        references=(photos["hopper"],), samples=8))
+    assert twice.kind == "face" and twice.identity_passed
+    assert [round(t) for t in twice.frames_used] == [2, 6]  # frames near 1.5 s and 5.5 s
+    assert "2/" in twice.note and "2/3 " not in twice.note
