@@ -1,7 +1,7 @@
 """``ministudio studio [DIR]``: the local web app and HTTP API (see ``docs/studio.md``).
 
 Starlette and uvicorn are imported here, inside the command, so the CLI's cold start stays
-fast; they come with ``pip install 'ministudio-core[studio]'``.
+fast; they come with the ``studio`` extra of ``ministudio-core``.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def studio(state, directory: Path, host: str, port: int, allow_remote: bool,
         from ministudio.studio.security import allowed_hosts as hosts_for
     except ImportError as exc:
         raise ConfigError(f"the studio needs {exc.name}",
-                          hint="pip install 'ministudio-core[studio]'") from None
+                          hint="install the studio extra: pip install -e './ministudio-core[studio]' in a "
+                               "clone, or pip install starlette uvicorn jinja2") from None
     root = directory.resolve()
     settings = state.settings(root)
     bound = max_renders or int(settings.get("studio.max_renders", 2) or 2)
