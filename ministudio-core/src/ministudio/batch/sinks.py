@@ -123,7 +123,8 @@ def _sweep(fs: Any, root: str) -> None:
 def upload_folder(folder: Path, sink: Sink, name: str, *,
                   on_file: Callable[[str], None] | None = None) -> str:
     """Deliver every file of ``folder`` to ``<sink>/<name>/`` atomically (see the module
-    docstring) and return the film folder's URL. Raises :class:`SinkError`."""
+    docstring) and return the film folder's URL (without a password). Raises
+    :class:`SinkError`."""
     fs, root = sink.filesystem()
     base = f"{root}/{name}"
     token = secrets.token_hex(6)
@@ -162,4 +163,4 @@ def upload_folder(folder: Path, sink: Sink, name: str, *,
                         "the film stays rendered locally and the next run uploads it again"
                         ) from exc
     log.info("sink.done", url=safe, files=len(files))
-    return url
+    return safe
