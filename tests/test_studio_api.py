@@ -89,6 +89,19 @@ def test_killed_render_resumes_one_render_per_project_and_the_bound(
     assert list(by_production.values())[-1] == [("generate", "hello.chart")]
     assert ("generate", "hello.wave") in list(by_production.values())[0]
 
+    # a finished render's events replay in full; Last-Event-ID resumes after an event;
+    # format=jsonl gives the same events one per line, as `render --json` prints them
+    replay = [e for e in studio.events(second.json()["id"]) if e["event"] != "end"]
+    assert replay[-1]["event"] == "render.done" and replay[-1]["provider_calls"] == 1
+    with api.stream("GET", f"/api/renders/{second.json()['id']}/events",
+                    headers={"Last-Event-ID": "2"}) as res:
+        ids = [int(line[4:]) for line in res.iter_lines() if line.startswith("id: ")]
+    assert ids == list(range(3, len(replay)))
+    lines = api.get(f"/api/renders/{second.json()['id']}/events?format=jsonl")
+    assert lines.headers["content-type"].startswith("application/x-ndjson")
+    rows = [json.loads(line) for line in lines.text.splitlines()]
+    assert rows[:-1] == replay and rows[-1]["event"] == "end" and rows[-1]["state"] == "done"
+
     # the last render's outputs through the API, and the film downloads
     out = api.get("/api/output/a/film.yaml").json()
     assert out["status"] == "done" and out["files"]["film"].endswith(".mp4")

@@ -233,3 +233,22 @@ def test_remote_bind_needs_a_flag_and_cold_start_stays_light(tmp_path: Path) -> 
         capture_output=True, text=True, env=env, timeout=60)
     assert "studio" in probe.stdout
     assert json.loads(probe.stdout.strip().splitlines()[-1]) == []
+
+
+def test_draft_writes_a_new_film_inside_the_folder_only(studio: TestClient) -> None:
+    res = studio.post("/api/draft", headers=auth(), json={
+        "text": "Mira waters her plants on a sunny balcony. She smiles at a passing bird.",
+        "folder": "balcony"})
+    assert res.status_code == 201, res.text
+    assert res.json()["film"] == "balcony/film.yaml"
+    film = studio.get("/api/film/balcony/film.yaml", headers=auth()).json()
+    assert film["ok"], film["problems"]
+    assert all(c["images"] for c in film["info"]["characters"])  # placeholder portraits
+    again = studio.post("/api/draft", headers=auth(), json={"text": "x y z.", "folder": "balcony"})
+    assert again.status_code == 409
+    for folder in ("../outside-draft", "elsewhere/new", ".hidden"):
+        escaped = studio.post("/api/draft", headers=auth(), json={"text": "A cat naps.",
+                                                                  "folder": folder})
+        assert escaped.status_code == 403, folder
+    assert not (studio.root.parent / "outside-draft").exists()  # type: ignore[attr-defined]
+    assert not (studio.root.parent / "outside" / "new").exists()  # type: ignore[attr-defined]

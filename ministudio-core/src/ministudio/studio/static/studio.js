@@ -230,11 +230,24 @@ async function renderPage() {
   const bar = document.getElementById("progress-bar");
   const errorEl = document.getElementById("run-error");
   let current = null;
+  let last = null;
+
+  function drawLine() {
+    const st = last;
+    if (!st) return;
+    // between events the clock keeps going (the server's times; the studio is local)
+    const running = st.state === "running" && st.started;
+    const elapsed = running ? Math.max(st.elapsed_s, Date.now() / 1000 - st.started) : st.elapsed_s;
+    line.textContent = `${st.state === "queued" ? "queued" : st.phase} · ${elapsed.toFixed(0)} s elapsed · ` +
+      `ETA ${st.eta_s === null ? "–" : Math.round(st.eta_s) + " s"} · ` +
+      `cost ${money(st.cost)} of ~${money(st.estimated_cost, st.currency)}`;
+  }
+  setInterval(() => { if (current) drawLine(); }, 1000);
 
   function update(st) {
     document.getElementById("run-state").replaceWith(Object.assign(badge(st.state), {id: "run-state"}));
-    line.textContent = `${st.phase} · ${st.elapsed_s} s elapsed · ETA ${st.eta_s === null ? "–" : Math.round(st.eta_s) + " s"} · ` +
-      `cost ${money(st.cost)} of ~${money(st.estimated_cost, st.currency)}`;
+    last = st;
+    drawLine();
     bar.style.width = progressOf(st) + "%";
     tbody.replaceChildren(...st.shots.map((s) => h("tr", {"data-shot": s.id, class: "state-" + s.state},
       h("td", {}, s.id), h("td", {}, badge(s.state)), h("td", {}, s.attempt || ""),
