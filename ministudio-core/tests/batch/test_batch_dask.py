@@ -11,6 +11,7 @@ from ministudio.engine.ledger import Ledger
 from ministudio.testing.fakes import FakeClipPlugin
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from ministudio.batch import run_batch
 ray = pytest.importorskip("ray")
 pytest.importorskip("diffusers")
 pytest.importorskip("ministudio_local.diffusers")
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -18,6 +18,7 @@ from ministudio.testing.fakes import FakeClipPlugin
 
 pytest.importorskip("s3fs")
 moto_server = pytest.importorskip("moto.server")
+pytestmark = pytest.mark.slow
 
 CANARY = "canary-SECRET-6f1d2c9a8b7e"
 BUCKET = "films"
