@@ -22,7 +22,7 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,11 @@ class Run:
             "shots": [{"id": sid, **{k: v for k, v in row.items() if k != "t0"}}
                       for sid, row in shots.items()],
         }
+
+
+def _news(run: Run, seen: int) -> Callable[[], bool]:
+    """True once ``run`` has more than ``seen`` events or has ended."""
+    return lambda: len(run.events) > seen or run.finished is not None
 
 
 class RunManager:
@@ -297,9 +302,7 @@ class RunManager:
                 return
             async with run.changed:
                 try:
-                    await asyncio.wait_for(
-                        run.changed.wait_for(lambda seen=i: len(run.events) > seen
-                                             or run.finished is not None), heartbeat_s)
+                    await asyncio.wait_for(run.changed.wait_for(_news(run, i)), heartbeat_s)
                 except TimeoutError:
                     yield i, None
 
