@@ -118,3 +118,37 @@ def test_speech_overrides_transform_the_film(tmp_path):
     assert film.defaults.language != "fr-FR"  # the loaded film is unchanged
     with pytest.raises(ConfigError, match="nobody"):
         apply_speech_overrides(film, SpeechOverrides(voices={"nobody": "x"}))
+
+
+NARRATED = """\
+title: Ad
+format: {aspect_ratio: "16:9", resolution: 360p, fps: 24}
+defaults: {provider: fake, language: en-US}
+environments:
+  room: {description: a plain room}
+scenes:
+  - id: s
+    environment: room
+    shots:
+      - {id: a, action: a red ball rolls, narration: "Hello there.", duration: 2}
+"""
+
+
+def test_one_film_in_another_language_casts_a_voice_of_that_language(tmp_path):
+    pytest.importorskip("ministudio_tts")
+    import json
+
+    (tmp_path / "ad").mkdir()
+    (tmp_path / "ad" / "film.yaml").write_text(NARRATED)
+    manifest = tmp_path / "batch.yaml"
+    manifest.write_text("films:\n  - film: ad/film.yaml\n"
+                        "  - {film: ad/film.yaml, language: de, speech_provider: espeak}\n")
+    fake = FakeClipPlugin(name="fake")
+    summary = run_batch([manifest], plugins=[fake])
+    assert [(f.name, f.status) for f in summary.films] == [("ad", "done"), ("ad-de", "done")]
+    assert fake.calls == 1  # the German version reuses the clip: only its speech is new
+    assert summary.film("ad-de").provider_calls == 1
+    speech = {name: json.loads((tmp_path / "ad" / "out" / name / "manifest.json").read_text())
+              ["shots"][0]["speech"][0] for name in ("ad", "ad-de")}
+    assert speech["ad-de"]["provider"] == "espeak" and speech["ad-de"]["voice"] == "de"
+    assert speech["ad"]["provider"] == "piper"
