@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,53 @@ def test_listing_executors_imports_no_dask_ray_or_fsspec():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+PAID_PLUGIN = """
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from ministudio.capabilities import Pricing
+from ministudio.testing.fakes import FakeClipPlugin
+
+MINISTUDIO_PLUGIN_API = 1
+_plugin = FakeClipPlugin(name="paidfake")
+_plugin.model = attrs.evolve(_plugin.model, pricing=Pricing(
+    per_second=Decimal("0.50"), as_of=date(2026, 1, 1), source="test"))
+register_providers = _plugin.register_providers
+generate_clip = _plugin.generate_clip
+"""
+
+
+def test_a_paid_batch_asks_for_a_budget_and_the_budget_bounds_it(tmp_path):
+    from ministudio.testing.distributions import add_distribution
+
+    site = tmp_path / "site"
+    add_distribution(site, "ministudio-paidfake", "ministudio_paidfake", PAID_PLUGIN)
+    films = tiny_films(tmp_path / "films", 2)  # each estimated 2 s x 0.50 = 1.00
+    for film in films:
+        film.write_text(film.read_text().replace("provider: fake", "provider: paidfake"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get(
+        "PYTHONPATH", "")])}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ministudio", "batch", *args],
+                              capture_output=True, text=True, env=env, timeout=600,
+                              stdin=subprocess.DEVNULL)
+
+    refused = run(str(tmp_path / "films"))
+    assert refused.returncode == 2, refused.stderr
+    assert "estimated at 2.00 USD" in refused.stderr and "--max-cost" in refused.stderr
+    assert not any((f.parent / "out").exists() for f in films)  # nothing was rendered
+
+    capped = run(str(tmp_path / "films"), "--max-cost", "1.50", "--json")
+    assert capped.returncode == 1
+    done = json.loads(capped.stdout.splitlines()[-1])
+    assert sorted(f["status"] for f in done["films"]) == ["done", "skipped"]
+    assert Decimal(done["cost"]) == Decimal("1.00") and done["max_cost"] == "1.50"
+
+    rest = run(str(tmp_path / "films"), "--yes")
+    assert rest.returncode == 0, rest.stderr[-2000:]
+    assert "2 done, 0 failed, 0 skipped" in rest.stdout
