@@ -102,6 +102,16 @@ def test_killed_render_resumes_one_render_per_project_and_the_bound(
     rows = [json.loads(line) for line in lines.text.splitlines()]
     assert rows[:-1] == replay and rows[-1]["event"] == "end" and rows[-1]["state"] == "done"
 
+    # every take the ledger holds, with identity crops; the kept one is the manifest's clip
+    for shot in ("hello.wave", "hello.chart"):
+        shot_takes = api.get("/api/takes/a/film.yaml", params={"shot": shot}).json()["takes"]
+        assert len(shot_takes) == 1 and shot_takes[0]["kept"] is True, shot_takes
+        take = api.get(shot_takes[0]["url"])
+        assert take.status_code == 200 and take.content[4:8] == b"ftyp"
+        [pip] = shot_takes[0]["identity"].values()
+        assert pip["kind"] == "face" and pip["score"] > 0
+        assert api.get(pip["crop_url"]).content[:4] == b"\x89PNG"
+
     # the last render's outputs through the API, and the film downloads
     out = api.get("/api/output/a/film.yaml").json()
     assert out["status"] == "done" and out["files"]["film"].endswith(".mp4")

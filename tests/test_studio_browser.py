@@ -172,6 +172,11 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
         assert wave["attempts"] == [] and manifest["provider_calls"] == len(chart["attempts"])
         assert "generate" in {a["stage"] for a in chart["attempts"]}
         page.locator(".shot-chip[data-shot='hello.chart']").wait_for()
+        page.click(".shot-chip[data-shot='hello.chart']")
+        # both takes of the shot, the new one kept, each with Pip's identity crop
+        wait_js("document.querySelectorAll('#takes .take-card').length === 2")
+        assert page.locator("#takes .take-card.kept").count() == 1
+        assert page.locator("#takes .crop img").count() == 2
         snap("rerendered-shot")
 
         # 8. download the film (and the sidecars are offered)

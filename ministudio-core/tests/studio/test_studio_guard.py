@@ -113,6 +113,10 @@ def test_foreign_hosts_and_origins_are_refused(studio: TestClient) -> None:
     ("/api/film/elsewhere/film.yaml", 403),
     ("/api/film/%2e%2e/outside/film.yaml", 403),
     ("/api/plan/%2e%2e/outside/film.yaml", 403),
+    ("/api/media/hello/film.yaml?name=../../../outside/secret.png", 403),
+    ("/api/media/hello/film.yaml?name=ledger.sqlite", 403),
+    ("/api/media/hello/film.yaml?name=ab/ab" + "0" * 62 + ".png", 404),
+    ("/api/media/elsewhere/film.yaml?name=ab/ab" + "0" * 62 + ".png", 403),
 ])
 def test_paths_never_escape_the_studio_folder(studio: TestClient, path: str, status: int) -> None:
     res = studio.get(path, headers=auth())

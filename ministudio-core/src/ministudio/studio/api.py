@@ -27,8 +27,10 @@ from ministudio.studio.films import (
     inside,
     last_render,
     located,
+    media_path,
     plan_doc,
     public_url,
+    takes,
 )
 from ministudio.studio.runs import ACTIVE, RenderBusy, RunManager
 from starlette.concurrency import run_in_threadpool
@@ -350,6 +352,66 @@ async def output(request: Request) -> JSONResponse:
     return JSONResponse({"film": studio.rel(path), **last})
 
 
+def _media_url(film_rel: str, name: str | None) -> str | None:
+    from urllib.parse import quote
+
+    return None if not name else f"/api/media/{quote(film_rel)}?name={quote(name)}"
+
+
+async def shot_takes(request: Request) -> JSONResponse:
+    """Every take of one shot the project's ledger holds (all renders, identity-gate attempts
+    included), newest first, with its identity scores and crops, and which one the last
+    render kept.
+    ---
+    summary: A shot's takes
+    parameters:
+      - {name: film, in: path, required: true, schema: {type: string}}
+      - {name: shot, in: query, required: true, description: "shot id (scene.shot)",
+         schema: {type: string}}
+    responses:
+      200: {description: "{shot, takes: [{attempt, production, seed, status, kept, url,
+        identity: {character: {score, threshold, passed, kind, crop_url}}}]}"}
+    """
+    studio = studio_of(request)
+    path = studio.film_path(request.path_params["film"])
+    shot = request.query_params.get("shot")
+    if not shot:
+        raise ApiError("'shot' is required, e.g. ?shot=scene.shot")
+    last = await run_in_threadpool(last_render, studio.root, path)
+    kept = next((s.get("clip_sha256") for s in (last or {}).get("shots", [])
+                 if s.get("id") == shot), None)
+    rows = await run_in_threadpool(takes, path, shot, kept)
+    rel = studio.rel(path)
+    for row in rows:
+        row["url"] = _media_url(rel, row.pop("media"))
+        for rec in row["identity"].values():
+            rec["crop_url"] = _media_url(rel, rec.pop("crop"))
+    return JSONResponse({"film": rel, "shot": shot, "takes": rows})
+
+
+async def stored_media(request: Request) -> Response:
+    """A stored take or identity crop of the film's project, by its content name.
+    ---
+    summary: A stored take or crop
+    parameters:
+      - {name: film, in: path, required: true, schema: {type: string}}
+      - {name: name, in: query, required: true, description: "stored name (ab/abcdef....mp4)
+         from GET /api/takes", schema: {type: string}}
+    responses:
+      200: {description: the file}
+      403: {description: not a stored media name}
+      404: {description: not stored}
+    """
+    from ministudio.studio.app import FILE_CSP
+    from starlette.responses import FileResponse
+
+    studio = studio_of(request)
+    path = studio.film_path(request.path_params["film"])
+    media = media_path(path, request.query_params.get("name", ""))
+    return FileResponse(media, headers={"content-security-policy": FILE_CSP,
+                                        "cache-control": "private, max-age=86400"})
+
+
 async def draft(request: Request) -> JSONResponse:
     """Draft a new film from a description in plain words (offline by default).
     ---
@@ -598,6 +660,8 @@ def api_routes() -> list[Route]:
         Route("/validate/{film:path}", validate, methods=["POST"]),
         Route("/plan/{film:path}", plan, methods=["GET"]),
         Route("/output/{film:path}", output, methods=["GET"]),
+        Route("/takes/{film:path}", shot_takes, methods=["GET"]),
+        Route("/media/{film:path}", stored_media, methods=["GET"]),
         Route("/draft", draft, methods=["POST"]),
         Route("/renders", create_render, methods=["POST"]),
         Route("/renders", list_renders, methods=["GET"]),

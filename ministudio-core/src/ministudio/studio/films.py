@@ -208,3 +208,61 @@ def plan_doc(root: Path, film_path: Path, film: Any, plan: Any) -> dict[str, Any
         clip["images"] = [u for u in (public_url(root, film_path.parent / r["path"])
                                       for r in clip["reference_images"] if r["path"]) if u]
     return doc
+
+
+#: a stored media name: ``ab/abcdef…(64 hex).ext``
+MEDIA_NAME = re.compile(r"^([0-9a-f]{2})/\1[0-9a-f]{62}\.(mp4|webm|mov|png|jpg|jpeg|webp|wav|mp3|m4a)$")
+
+
+def media_path(film_path: Path, name: str) -> Path:
+    """A stored file of the film's project by its content name, refused unless the name is
+    exactly a stored-media name and the file lies inside ``.ministudio/media``."""
+    if not MEDIA_NAME.match(name):
+        raise PathRefused(f"{name[:80]!r}: not a stored media name", 403)
+    store = (film_path.parent / ".ministudio" / "media").resolve()
+    try:
+        path = (store / name).resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise PathRefused(f"{name[:80]!r}: not stored", 404) from None
+    if not path.is_relative_to(store) or not path.is_file():
+        raise PathRefused(f"{name[:80]!r}: not stored", 404)
+    return path
+
+
+def takes(film_path: Path, shot: str, kept: str | None = None, limit: int = 24) -> list[dict[str, Any]]:
+    """Every delivered take of ``shot`` in the project's ledger, newest first: the clip and
+    its identity crops as stored-media names, seed, scores, and whether it is ``kept`` (the
+    last render's clip, by content hash)."""
+    import sqlite3
+
+    ledger = film_path.parent / ".ministudio" / "ledger.sqlite"
+    if not ledger.is_file():
+        return []
+    db = sqlite3.connect(f"{ledger.as_uri()}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = db.execute(
+            "SELECT id, production_id, seed, status, started_at, finished_at, media, scores "
+            "FROM attempts WHERE shot_id = ? AND stage = 'generate' AND media IS NOT NULL "
+            "ORDER BY id DESC LIMIT ?", (shot, limit)).fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
+    out = []
+    for aid, production, seed, status, started, finished, media, scores_json in rows:
+        try:
+            scores = json.loads(scores_json) if scores_json else {}
+        except ValueError:
+            scores = {}
+        identity = {}
+        for who, rec in (scores.items() if isinstance(scores, dict) else ()):
+            if isinstance(rec, dict):
+                identity[who] = {k: rec.get(k) for k in ("name", "score", "threshold", "passed",
+                                                          "kind", "note")}
+                crop = rec.get("crop_media")
+                identity[who]["crop"] = crop if isinstance(crop, str) and MEDIA_NAME.match(
+                    crop) else None
+        out.append({"attempt": aid, "production": production, "seed": seed, "status": status,
+                    "started_at": started, "finished_at": finished, "media": media,
+                    "kept": bool(kept) and Path(media).stem == kept, "identity": identity})
+    return out

@@ -329,7 +329,7 @@ async function watchPage() {
     const ident = Object.entries(s.identity || {});
     box.replaceChildren(h("div", {},
       h("h3", {}, s.id, " ", badge(s.status)),
-      s.clip_url ? h("video", {class: "take", src: s.clip_url, controls: true, muted: true, preload: "metadata"}) : null,
+      s.clip_url ? h("video", {class: "take", src: s.clip_url + "#t=0.3", controls: true, muted: true, preload: "metadata"}) : null,
       h("p", {class: "muted"}, `${s.provider}/${s.model} · seed ${s.seed} · ${s.variants || 1} take(s) · cost ${money(s.cost)}`),
       s.note ? h("p", {class: "warn"}, s.note) : null,
       h("details", {open: true}, h("summary", {}, "prompt"), h("pre", {class: "prompt"}, s.prompt || "")),
@@ -341,7 +341,23 @@ async function watchPage() {
         ...(s.attempts || []).map((a) => h("tr", {}, h("td", {}, a.stage), h("td", {}, a.provider), h("td", {}, a.status),
           h("td", {}, a.seconds === null || a.seconds === undefined ? "" : Number(a.seconds).toFixed(1)), h("td", {}, money(a.cost)), h("td", {}, a.error || "")))),
       (s.attempts || []).length ? null : h("p", {class: "muted"}, "no provider call in the last render (the clip came from the cache)"),
+      h("h4", {}, "Takes ", h("small", {class: "muted"}, "every take the project has made of this shot")),
+      h("div", {id: "takes", class: "takes"}, h("p", {class: "muted"}, "loading…")),
       h("button", {type: "button", id: "rerender-shot", onclick: () => rerender(s)}, "Re-render this shot")));
+    loadTakes(s);
+  }
+
+  async function loadTakes(s) {
+    const res = await api("GET", "takes/" + filmUrl + "?shot=" + encodeURIComponent(s.id));
+    const box = document.getElementById("takes");
+    if (!box) return;
+    if (!res.ok || !res.data.takes.length) { box.replaceChildren(h("p", {class: "muted"}, res.ok ? "none stored" : res.data.error)); return; }
+    box.replaceChildren(...res.data.takes.map((t) => h("figure", {class: "take-card" + (t.kept ? " kept" : ""), "data-attempt": t.attempt},
+      t.url ? h("video", {src: t.url + "#t=0.3", controls: true, muted: true, preload: "metadata"}) : null,
+      h("figcaption", {}, t.kept ? badge("kept") : null, ` render ${t.production} · seed ${t.seed === null ? "–" : t.seed}`,
+        h("div", {class: "crops"}, ...Object.entries(t.identity).map(([who, r]) => h("span", {class: "crop"},
+          r.crop_url ? h("img", {src: r.crop_url, alt: (r.name || who) + " identity crop"}) : null,
+          `${r.name || who} ${r.score === null || r.score === undefined ? "n/a" : Number(r.score).toFixed(2)}${r.passed ? " ✓" : r.passed === false ? " ✗" : ""}`)))))));
   }
 
   async function rerender(s) {
