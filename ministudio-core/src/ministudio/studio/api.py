@@ -136,17 +136,15 @@ def _problems_response(message: str, problems: list[str], status: int = 422) -> 
 
 
 def _title_of(path: Path) -> str | None:
-    import yaml
+    """The film's title, read with the film loader's bounded parser (no alias bombs)."""
+    from ministudio.film.bounds import MAX_FILE_BYTES
+    from ministudio.film.loader import SUFFIXES, parse_film_data
 
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        elif path.suffix.lower() == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-        else:
-            import tomllib
-
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        data, _lines, _problems = parse_film_data(
+            path.read_text(encoding="utf-8"), SUFFIXES.get(path.suffix.lower(), "yaml"), path.name)
     except Exception:  # an unreadable film still gets listed, without a title
         return None
     title = data.get("title") if isinstance(data, dict) else None
