@@ -51,7 +51,11 @@ def test_killed_render_resumes_one_render_per_project_and_the_bound(
     assert other.status_code == 202
     assert api.get(f"/api/renders/{other.json()['id']}").json()["state"] == "queued"
     cancelled = api.post(f"/api/renders/{other.json()['id']}/cancel").json()
-    assert cancelled["state"] in ("queued", "cancelled")
+    assert cancelled["state"] == "cancelled" and cancelled["finished"]
+    assert api.post("/api/renders", json={"film": "b/film.yaml"}).status_code == 202  # free
+    again_b = api.get("/api/renders", params={"film": "b/film.yaml", "active": "1"}).json()
+    assert [r["state"] for r in again_b["renders"]] == ["queued"]
+    api.post(f"/api/renders/{again_b['renders'][0]['id']}/cancel")
 
     # follow the first render's events until its first shot is finished, then SIGKILL it
     seen = list(studio.events(run["id"], until=lambda e: e.get("event") == "shot"

@@ -57,7 +57,7 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-        def wait_js(expression: str, timeout: int = 30_000) -> None:
+        def wait_js(expression: str, timeout: int = 90_000) -> None:
             """Poll a JS expression (evaluate is not bound by the page's CSP, which forbids
             the eval wait_for_function needs; the studio's own scripts run under it)."""
             deadline = time.monotonic() + timeout / 1000

@@ -209,7 +209,7 @@ class RunManager:
         try:
             async with self._semaphore():
                 if run.cancel_requested:
-                    run.state = "cancelled"
+                    run.state, run.error = "cancelled", "cancelled"
                     return
                 await self._spawn_and_read(run)
         except Exception as exc:  # the server stays up; the run says what happened
@@ -279,6 +279,8 @@ class RunManager:
         run.cancel_requested = True
         proc = run.proc
         if proc is None or proc.returncode is not None:
+            if run.state == "queued":  # never started: it ends now and frees its project
+                run.state, run.error, run.finished = "cancelled", "cancelled", time.time()
             await self._changed(run)
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
