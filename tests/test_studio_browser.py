@@ -191,6 +191,24 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
         assert saved.stat().st_size == (root / "hello" / "out" / "film" / saved.name).stat().st_size
         snap("downloaded")
 
+        # the projects page now shows the last render (status and its contact sheet)
+        page.click("a.brand")
+        card = page.locator("article.project", has_text="Meet Pip")
+        card.wait_for()
+        assert "done" in card.inner_text()
+        assert "contact-sheet.png" in (card.locator("img").get_attribute("src") or "")
+        # draft a new film from a sentence: it opens in the editor, valid
+        page.fill("#draft-text", "Mira waters her plants on a sunny balcony. "
+                                 "She smiles at a passing bird.")
+        page.fill("#draft-folder", "balcony")
+        snap("projects-rendered-and-draft")
+        page.click("#draft-form button[type=submit]")
+        page.wait_for_url("**/edit/balcony/film.yaml", timeout=LONG)
+        wait_js("document.getElementById('check-status').textContent === 'valid'")
+        assert "Mira" in page.locator("#source").input_value()
+        assert page.locator("#characters img").count() >= 1  # a placeholder portrait
+        snap("drafted-film")
+
         # the API page is served by the studio itself (no CDN)
         page.goto(studio.url + "/docs/api")
         page.locator("table.api").wait_for()
@@ -198,4 +216,4 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
         snap("api-docs")
         assert errors == [], errors
         browser.close()
-    assert len(list(shots_dir.glob("*.png"))) >= 12
+    assert len(list(shots_dir.glob("*.png"))) >= 15
