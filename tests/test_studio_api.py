@@ -25,6 +25,13 @@ def test_no_token_and_cross_origin_are_refused_by_the_real_server(
                               headers={"Origin": "http://evil.example"})
     assert evil.status_code == 403
     assert studio.client.get("/api/renders").json()["renders"] == []  # nothing was started
+    # a render the command refuses fails with the command's own message, never a traceback
+    (tmp_path / "a" / "out" / "film").mkdir(parents=True)
+    (tmp_path / "a" / "out" / "film" / "my-notes.txt").write_text("mine")
+    refused = studio.wait(studio.client.post("/api/renders", json={"film": "a/film.yaml"}
+                                             ).json()["id"])
+    assert refused["state"] == "failed" and refused["returncode"] == 2
+    assert "my-notes.txt" in refused["error"] and "Traceback" not in refused["error"]
     # the printed URL works in a browser-like client: cookie, then pages and the API
     with httpx.Client(follow_redirects=True) as browser:
         page = browser.get(studio.open_url)

@@ -247,7 +247,15 @@ class RunManager:
         for ev in reversed(run.events):
             if ev.get("event") == "error" and ev.get("message"):
                 return str(ev["message"])
-        lines = [ln for ln in run.stderr if ln.startswith(("error:", "hint:", "  "))]
+        if any(ln.startswith("Traceback") for ln in run.stderr):  # a bug: its type, not its
+            log.warning("studio.render.crash", run=run.id, stderr="\n".join(run.stderr))
+            last = next((ln for ln in reversed(run.stderr) if ln and not ln[0].isspace()), "")
+            return f"the render crashed: {last[:300]} (details in the studio's log)"
+        lines, keep = [], False
+        for ln in run.stderr:  # the command's one-line error, its hint and its problem list
+            keep = ln.startswith(("error:", "hint:")) or (keep and ln.startswith("  "))
+            if keep:
+                lines.append(ln)
         if lines:
             return "\n".join(lines[-12:])
         if run.returncode is not None and run.returncode < 0:
