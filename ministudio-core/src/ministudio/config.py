@@ -122,6 +122,7 @@ RULES: dict[str, Rule] = {
     "render.concurrency": _whole(1, 64),
     "render.max_cost": _number(0, text=True, optional=True),
     "render.attempts": _whole(1, 20),
+    "render.early_chain": _flag,
     "identity.scorer": _text(optional=True),
     "identity.threshold": _number(0, 1, optional=True),
     "identity.max_attempts": _whole(1, 20),

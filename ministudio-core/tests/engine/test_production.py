@@ -36,7 +36,8 @@ def test_two_chains_run_concurrently_and_wait_for_anchor(harness):
     # the continued shot starts from its predecessor's anchor frame
     by_shot = {r.shot_id: r for r in fake.requests}
     assert by_shot["s1.k1"].first_frame is None
-    assert by_shot["s1.k2"].first_frame == out["s1.k1"].result.anchor
+    assert by_shot["s1.k2"].first_frame.read_bytes() == out["s1.k1"].result.anchor.read_bytes()
+    assert out["s1.k2"].result.request.first_frame == out["s1.k1"].result.anchor
     assert wall < 6 * 0.25 + 2.0  # chains overlap (8 x 0.25 s would be sequential)
     for o in out.values():
         validate_clip(o.result.clip, expected_duration_s=0.5)

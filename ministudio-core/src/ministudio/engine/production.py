@@ -13,6 +13,7 @@ more of that character's references where the model takes them); the best attemp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import shutil
 import tempfile
@@ -170,6 +171,27 @@ class Production:
         #: stored clip -> its anchor frame, found in the same decode pass that validated it
         self._anchors: dict[str, Path] = {}
         self._one_pass = _builtin_anchor(dispatcher)
+        #: shot id -> its first delivered clip's anchor frame, for the shot continuing it, set
+        #: before that clip's full validation (see :func:`shoot_all`)
+        self._tentative: dict[str, asyncio.Future[Path]] = {}
+
+    def early_anchor(self, plan: Any) -> bool:
+        """Whether the shot continuing ``plan`` may be requested from ``plan``'s anchor frame
+        before ``plan`` is validated and stored: not when an identity gate could still
+        replace its take (``identity.max_attempts`` > 1 and characters with references), nor
+        when ``render.early_chain`` is off."""
+        if not self.settings.get("render.early_chain", True):
+            return False
+        gated = any(c.references for c in getattr(plan, "characters", ()))
+        return not (gated and int(self.settings.get("identity.max_attempts", 3) or 1) > 1)
+
+    async def _anchor_of(self, clip: Path) -> Path:
+        """The anchor frame of a delivered clip (its end decoded only), by the anchor hook."""
+        adir = self.workdir / "anchors"
+        adir.mkdir(parents=True, exist_ok=True)
+        frame = await self.dispatcher.extract_anchor_frame(AnchorFrameRequest(
+            clip=clip, output_dir=Path(tempfile.mkdtemp(dir=adir))))
+        return Path(frame.path)
 
     # -- generic attempt loop ------------------------------------------------------------
 
@@ -302,8 +324,12 @@ class Production:
 
     # -- shots ---------------------------------------------------------------------------
 
-    async def shoot(self, plan: Any, anchor: Path | None) -> ShotOutcome:
-        """Produce one shot: cache, generate (with retries), validate, anchor, identity gate."""
+    async def shoot(self, plan: Any, anchor: Path | None,
+                    before_done: Callable[[], Awaitable[None]] | None = None) -> ShotOutcome:
+        """Produce one shot: cache, generate (with retries), validate, anchor, identity gate.
+        ``before_done`` is awaited before the shot is recorded as done (a shot started from
+        a predecessor's unconfirmed anchor waits there for the predecessor; it raises when
+        the shot must not be kept)."""
         shot = plan.id
         request: ClipRequest = attrs.evolve(plan.request, shot_id=shot)
         if anchor is not None:
@@ -349,6 +375,8 @@ class Production:
                 log.info("identity.gate.budget", shot=shot)
                 break
         assert best is not None
+        if before_done is not None:
+            await before_done()
         chosen = attrs.evolve(best[1], cost=total_cost, variants=variant + 1, cache_key=base_key)
         meta = _meta(chosen)
         self.ledger.cache_put("shot:" + base_key, "shot", chosen.clip_media, meta,
@@ -458,7 +486,15 @@ class Production:
                         else result.cost if result.cost is not None else estimate)
                 stage = "validate"
                 self.emit({"event": "shot", "shot": shot, "state": "validating"})
-                frame = await self._validate(result.path, request.duration_s)
+                publish = self._tentative.get(shot)
+                if publish is not None and not publish.done():
+                    # the next shot waits for this clip's anchor: find it first (only the
+                    # clip's end is decoded), let that request go, then validate every frame
+                    frame = await self._anchor_of(result.path)
+                    publish.set_result(frame)
+                    await _validate_clip(result.path, request.duration_s)
+                else:
+                    frame = await self._validate(result.path, request.duration_s)
                 media = self.store.put(result.path)
                 if frame is not None:
                     self._anchors[media] = frame
@@ -659,15 +695,105 @@ async def _validate_clip(path: Path, expected_duration_s: float) -> None:
 
 
 async def shoot_all(prod: Production, plans: Any) -> dict[str, Any]:
-    """Produce every shot plan through the dependency graph; outcomes by plan id."""
+    """Produce every shot plan through the dependency graph; outcomes by plan id.
+
+    A continued shot is requested as soon as its predecessor's first delivered clip has an
+    anchor frame (:meth:`Production.early_anchor`), while that clip is still being
+    validated and stored; it is recorded as done only once the predecessor is, and only if
+    the predecessor kept that clip: when the predecessor's clip failed validation (or was
+    replaced), the continued shot is requested again from the anchor frame it kept (one
+    provider call lost, only then); when the predecessor fails, the continued shot is
+    cancelled and blocked."""
     from ministudio.engine.scheduler import BlockedError, run_graph
 
     by_id = {sp.id: sp for sp in plans}
+    loop = asyncio.get_running_loop()
+    early = {sp.continues_from for sp in plans
+             if sp.continues_from in by_id and prod.early_anchor(by_id[sp.continues_from])}
+    prod._tentative = {sid: loop.create_future() for sid in early}
+    finals: dict[str, asyncio.Future[ShotOutcome]] = {sp.id: loop.create_future() for sp in plans}
 
     async def work(node: str, prev: ShotOutcome | None) -> ShotOutcome:
         sp = by_id[node]
-        if sp.continues_from is not None and (prev is None or prev.anchor is None):
-            raise BlockedError(f"no anchor frame from {sp.continues_from}")
-        return await prod.shoot(sp, prev.anchor if prev is not None else None)
+        try:
+            if sp.continues_from in early:
+                out = await _continued(sp, sp.continues_from)
+            else:
+                if sp.continues_from is not None and (prev is None or prev.anchor is None):
+                    raise BlockedError(f"no anchor frame from {sp.continues_from}")
+                out = await prod.shoot(sp, prev.anchor if prev is not None else None)
+        except BaseException as exc:
+            if not finals[node].done():
+                finals[node].set_exception(exc)
+            raise
+        finals[node].set_result(out)
+        return out
 
-    return await run_graph(list(by_id), {sp.id: sp.continues_from for sp in plans}, work)
+    async def _final(dep: str) -> ShotOutcome:
+        try:
+            prev = await asyncio.shield(finals[dep])
+        except BaseException as exc:  # noqa: BLE001 - the predecessor failed
+            err = BlockedError(f"waits for {dep}, which did not finish")
+            err.__cause__ = exc
+            raise err from exc
+        if prev.anchor is None:
+            raise BlockedError(f"no anchor frame from {dep}")
+        return prev
+
+    async def _continued(sp: Any, dep: str) -> ShotOutcome:
+        tentative, final = prod._tentative[dep], finals[dep]
+        await asyncio.wait({tentative, final}, return_when=asyncio.FIRST_COMPLETED)
+        if not tentative.done():  # cached, or failed before any clip arrived
+            return await prod.shoot(sp, (await _final(dep)).anchor)
+        anchor = tentative.result()
+
+        kept: dict[str, Path] = {}
+
+        async def before_done() -> None:
+            prev = await _final(dep)
+            if not _same_bytes(prev.anchor, anchor):
+                raise _StaleAnchor(dep)
+            kept["anchor"] = prev.anchor  # type: ignore[assignment]
+
+        task = asyncio.ensure_future(prod.shoot(sp, anchor, before_done))
+        watch = asyncio.ensure_future(_final(dep))
+        try:
+            await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+            if watch.done() and watch.exception() is not None and not task.done():
+                task.cancel()  # the predecessor failed: stop paying for this shot
+                with contextlib.suppress(BaseException):
+                    await task
+                raise watch.exception()  # type: ignore[misc]
+            try:
+                out = await task
+                if "anchor" in kept:  # the same bytes, where the store keeps them
+                    out = attrs.evolve(out, request=attrs.evolve(
+                        out.request, first_frame=kept["anchor"]))
+                return out
+            except _StaleAnchor:
+                log.info("chain.restart", shot=sp.id, after=dep)
+                return await prod.shoot(sp, (await _final(dep)).anchor)
+        finally:
+            for t in (task, watch):
+                if not t.done():
+                    t.cancel()
+            with contextlib.suppress(BaseException):
+                await watch
+
+    try:
+        return await run_graph(list(by_id), {sp.id: None if sp.continues_from in early
+                                             else sp.continues_from for sp in plans}, work)
+    finally:
+        for fut in finals.values():  # failures were reported through the outcomes
+            if fut.done() and not fut.cancelled():
+                fut.exception()
+
+
+class _StaleAnchor(Exception):
+    """A continued shot was started from an anchor frame its predecessor did not keep."""
+
+
+def _same_bytes(a: Path | None, b: Path | None) -> bool:
+    from ministudio.engine.store import content_digest
+
+    return a is not None and b is not None and content_digest(a) == content_digest(b)
