@@ -217,3 +217,39 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
         assert errors == [], errors
         browser.close()
     assert len(list(shots_dir.glob("*.png"))) >= 15
+
+
+def test_a_paid_render_shows_its_estimate_and_can_be_cancelled_in_a_browser(
+        tmp_path: Path, studio_server, init_film) -> None:
+    sync_playwright = _browser_or_skip()
+    shots_dir = Path(os.environ.get("MINISTUDIO_STUDIO_SCREENSHOTS") or tmp_path / "screens")
+    shots_dir.mkdir(parents=True, exist_ok=True)
+    root = tmp_path / "studio"
+    init_film(root / "paid")
+    (root / "paid" / "ministudio.toml").write_text(
+        '[pricing.animatic."animatic-v1"]\nper_second = "0.05"\n')
+    studio = studio_server(root)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(studio.open_url.replace("/?", "/render/paid/film.yaml?"))
+        page.wait_for_url("**/render/paid/film.yaml")
+        page.click("#start")
+        confirm = page.locator("#confirm")
+        confirm.wait_for(state="visible")
+        assert "0.44 USD" in confirm.inner_text() and "confirm" in confirm.inner_text()
+        page.screenshot(path=str(shots_dir / "paid-1-estimate.png"))
+        page.click("#confirm-no")
+        assert confirm.is_hidden()
+        assert studio.client.get("/api/renders").json()["renders"] == []  # nothing spent
+        page.click("#start")
+        confirm.wait_for(state="visible")
+        page.click("#confirm-yes")
+        page.locator("#run-state.state-running").wait_for(timeout=LONG)
+        page.click("#cancel")
+        page.locator("#run-state.state-cancelled").wait_for(timeout=LONG)
+        assert page.locator("#start").is_enabled()
+        page.screenshot(path=str(shots_dir / "paid-2-cancelled.png"))
+        [run] = studio.client.get("/api/renders").json()["renders"]
+        assert run["state"] == "cancelled"
+        browser.close()
