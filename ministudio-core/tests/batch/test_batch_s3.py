@@ -145,3 +145,34 @@ def test_the_secret_appears_in_no_log_or_event(tmp_path, s3):
     assert bad.returncode == 1
     assert "uploading to s3://no-such-bucket/x/film1 failed" in bad.stdout
     assert CANARY not in bad.stdout and CANARY not in bad.stderr
+
+
+def test_projects_on_s3_render_on_a_worker_with_no_shared_folder(tmp_path, s3):
+    import shutil
+
+    import s3fs
+    from ministudio.batch.remote import working_copy
+
+    fs = s3fs.S3FileSystem()
+    for film in tiny_films(tmp_path, 2):
+        fs.put_file(str(film), f"{BUCKET}/projects/{film.parent.name}/film.yaml")
+    fake = FakeClipPlugin(name="fake")
+    summary = run_batch([f"s3://{BUCKET}/projects/"], plugins=[fake])
+    assert [(f.name, f.status) for f in summary.films] == [("film1", "done"), ("film2", "done")]
+    assert fake.calls == 4
+    assert summary.film("film1").path == f"s3://{BUCKET}/projects/film1/film.yaml"
+    assert summary.film("film1").delivered == f"s3://{BUCKET}/projects/film1/out/film1"
+    found = keys(s3, "projects/film1/")
+    assert "projects/film1/out/film1/manifest.json" in found
+    assert "projects/film1/.ministudio/ledger.sqlite" in found
+    assert sum(k.startswith("projects/film1/.ministudio/media/") for k in found) >= 2
+    assert not [k for k in found if ".partial-" in k or "/work-" in k]
+
+    # another worker (no working copies): the state comes from the store, nothing is redone
+    for n in (1, 2):
+        shutil.rmtree(working_copy(f"s3://{BUCKET}/projects/film{n}"))
+    again = run_batch([f"s3://{BUCKET}/projects/film1/film.yaml",
+                       f"s3://{BUCKET}/projects/film2/film.yaml"], plugins=[fake])
+    assert [f.status for f in again.films] == ["done", "done"]
+    assert fake.calls == 4 and [f.provider_calls for f in again.films] == [0, 0]
+    assert [f.cached_shots for f in again.films] == [2, 2]

@@ -16,7 +16,9 @@ A manifest is a YAML (or JSON) file with a ``films:`` list; every entry names a 
         speech_provider: piper
         out: renders/ad-de            # this film's own output folder or URL
 
-A folder means every ``film.yaml`` below it (any depth; ``out/`` and ``.ministudio/``
+A film may be an fsspec URL (``s3://bucket/films/ep1/film.yaml``): its project is then pulled
+into a working copy by the task that renders it (:mod:`ministudio.batch.remote`); a folder
+URL means every ``film.yaml`` below it. A folder means every ``film.yaml`` below it (any depth; ``out/`` and ``.ministudio/``
 skipped), or, when it has none, every ``*.yaml``/``*.yml``/``*.toml``/``*.json`` film directly
 in it. A glob (``episodes/*/film.yaml``) means the film files it matches.
 """
@@ -57,11 +59,19 @@ class BatchJob:
     speech_model: str | None = None
     #: this film's own output folder or fsspec URL (default: under the batch's ``out``)
     out: str | None = None
+    #: the film file's fsspec URL when its project is remote (``film`` is then the file's
+    #: path in the project's local working copy, set by the task that renders it)
+    source: str | None = None
 
     @property
     def project(self) -> Path:
         """The film's project folder: its ledger, media store and lock live there."""
         return self.film.parent
+
+    @property
+    def project_key(self) -> str:
+        """The project's folder or URL: jobs with one key share a ledger."""
+        return self.source.rsplit("/", 1)[0] if self.source else str(self.project.resolve())
 
     @property
     def speech(self) -> SpeechOverrides:
@@ -125,14 +135,40 @@ def load_manifest(path: str | Path) -> Manifest:
     raw = structure(_read(path), _ManifestFile, what=f"batch manifest {path.name}")
     jobs = []
     for entry in raw.films:
-        film = Path(entry.film)
-        if not film.is_absolute() and "://" not in entry.film:
-            film = path.parent / film
         kw = attrs.asdict(entry, recurse=False)
         kw.pop("film")
         kw["name"] = kw.get("name") or ""
+        if "://" in entry.film:
+            jobs.append(_url_job(entry.film, **kw))
+            continue
+        film = Path(entry.film)
+        if not film.is_absolute():
+            film = path.parent / film
         jobs.append(BatchJob(film=film.resolve(), **kw))
     return Manifest(jobs=_named(jobs), out=raw.out, max_cost=raw.max_cost)
+
+
+def _url_job(url: str, **kw: Any) -> BatchJob:
+    """A job for a film file on an fsspec URL (its project is the URL's folder)."""
+    from urllib.parse import urlsplit
+
+    return BatchJob(film=Path("/" + urlsplit(url).netloc + urlsplit(url).path), source=url,
+                    **kw)
+
+
+def _url_films(url: str) -> list[str]:
+    """The film files a URL names: itself, or every ``film.yaml`` below a folder URL."""
+    if url.rstrip("/").endswith(_FILM_SUFFIXES):
+        return [url]
+    from ministudio.batch.sinks import Sink
+
+    fs, root = Sink(url=url).filesystem()
+    scheme = url.split("://", 1)[0]
+    found = sorted(k for k in fs.glob(f"{root}/**/film.yaml")
+                   if not _SKIP_DIRS & set(k[len(root):].strip("/").split("/")[:-1]))
+    if not found:
+        raise ConfigError(f"{url}: no film.yaml below this URL")
+    return [f"{scheme}://{k}" for k in found]
 
 
 def _films_in(folder: Path) -> list[Path]:
@@ -179,7 +215,9 @@ def collect_jobs(sources: Iterable[str | Path]) -> Manifest:
     sources = list(sources)
     for src in sources:
         path = Path(src)
-        if is_manifest(path):
+        if "://" in str(src) and not str(src).startswith("file://"):
+            found = [_url_job(u) for u in _url_films(str(src))]
+        elif is_manifest(path):
             manifest = load_manifest(path)
             found = list(manifest.jobs)
             if len(sources) == 1:
@@ -196,7 +234,7 @@ def collect_jobs(sources: Iterable[str | Path]) -> Manifest:
                 raise ConfigError(f"{src}: no such file, folder or matching films")
             found = [BatchJob(film=Path(m).resolve()) for m in matches if Path(m).is_file()]
         for job in found:
-            key = (job.film, job.name, job.language, job.voice, tuple(sorted(job.voices.items())),
+            key = (job.source or job.film, job.name, job.language, job.voice, tuple(sorted(job.voices.items())),
                    job.provider, job.speech_provider, job.speech_model, job.out)
             if key not in seen:
                 seen.add(key)

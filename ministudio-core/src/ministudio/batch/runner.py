@@ -38,16 +38,20 @@ log = get_logger(__name__)
 Emit = Callable[[dict[str, Any]], None]
 
 
-def _tasks(jobs: Sequence[BatchJob]) -> list[tuple[Path, list[BatchJob]]]:
-    groups: dict[Path, list[BatchJob]] = {}
+def _tasks(jobs: Sequence[BatchJob]) -> list[tuple[str, list[BatchJob]]]:
+    groups: dict[str, list[BatchJob]] = {}
     for job in jobs:
-        groups.setdefault(job.project.resolve(), []).append(job)
+        groups.setdefault(job.project_key, []).append(job)
     return list(groups.items())
 
 
 def estimate_jobs(jobs: Sequence[BatchJob], *, overrides: tuple[str, ...] = (),
-                  plugins: Sequence[Any] = ()) -> dict[str, Decimal | Exception]:
-    """Each job's estimated cost (a dry run, nothing spent), or the error that stops it."""
+                  plugins: Sequence[Any] = (),
+                  storage_options: Mapping[str, Any] | None = None,
+                  ) -> dict[str, Decimal | Exception]:
+    """Each job's estimated cost (a dry run, nothing spent), or the error that stops it.
+    Remote projects are pulled into their working copies first."""
+    from ministudio.batch.task import materialize
     from ministudio.config import load_settings
     from ministudio.engine import render
     from ministudio.errors import MinistudioError
@@ -57,6 +61,7 @@ def estimate_jobs(jobs: Sequence[BatchJob], *, overrides: tuple[str, ...] = (),
     managers: dict[Path, Any] = {}
     for job in jobs:
         try:
+            job = materialize(job, storage_options or {})
             settings = load_settings(project_dir=job.project, overrides=overrides)
             if job.project not in managers:
                 pm = PluginManager(env=settings.env,
@@ -123,10 +128,12 @@ async def run_batch_async(
     estimates: dict[str, Decimal] = {}
     if budget is not None:
         for name, value in (await asyncio.to_thread(
-                estimate_jobs, job_list, overrides=tuple(overrides), plugins=plugins)).items():
+                estimate_jobs, job_list, overrides=tuple(overrides), plugins=plugins,
+                storage_options=storage_options)).items():
             if isinstance(value, Exception):
                 job = next(j for j in job_list if j.name == name)
-                results[name] = FilmResult(name=name, path=str(job.film), status="failed",
+                results[name] = FilmResult(name=name, path=job.source or str(job.film),
+                                           status="failed",
                                            reason=str(value), error_type=type(value).__name__)
             else:
                 estimates[name] = value
@@ -169,7 +176,7 @@ async def run_batch_async(
                     left = budget - spent - reserved if budget is not None else Decimal(0)
                     for j in js:
                         res = FilmResult(
-                            name=j.name, path=str(j.film), status="skipped",
+                            name=j.name, path=j.source or str(j.film), status="skipped",
                             estimated_cost=estimates.get(j.name),
                             reason=f"over the batch budget: its project needs about "
                                    f"{sum(estimates.get(x.name, Decimal(0)) for x in js):.2f}, "
@@ -186,7 +193,8 @@ async def run_batch_async(
                     film_results = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a lost task fails its films only
                     reason = f"{type(exc).__name__}: {exc}"
-                    film_results = [FilmResult(name=j.name, path=str(j.film), status="failed",
+                    film_results = [FilmResult(name=j.name, path=j.source or str(j.film),
+                                               status="failed",
                                                reason=reason, error_type=type(exc).__name__)
                                     for j in js]
                     for res in film_results:

@@ -16,7 +16,7 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,8 @@ Emit = Callable[[dict[str, Any]], None]
 class FilmTask:
     """The films of one project and how to render them."""
 
-    project: Path
+    #: the project's folder, or its URL for a remote project
+    project: str
     jobs: tuple[BatchJob, ...]
     #: the batch budget this task may spend (``None``: no batch budget)
     cap: Decimal | None = None
@@ -56,6 +57,8 @@ def _local_out(task: FilmTask, job: BatchJob) -> tuple[Path, Sink | None, str]:
     """Where the engine renders ``job``, the sink it is then delivered to, and its folder
     name there."""
     target = job.out or (f"{task.out.rstrip('/')}/{job.name}" if task.out else None)
+    if target is None and job.source:
+        target = f"{job.source.rsplit('/', 1)[0]}/out/{job.name}"
     if target is None:
         return job.project / "out" / job.name, None, job.name
     if is_url(target):
@@ -81,6 +84,7 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
     results: list[FilmResult] = []
     manager = None
     settings = None
+    pulled: dict[str, Path] = {}
     for job in task.jobs:
         t0 = time.monotonic()
         seen: dict[str, Any] = {}
@@ -92,10 +96,13 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
             # the engine's event, named by its film: ``kind`` is the engine's event name
             emit({**event, "event": "film.progress", "kind": event.get("event"), "film": _name})
 
-        emit({"event": "film.start", "film": job.name, "path": str(job.film), "worker": where,
-              "max_cost": None if left is None else str(left)})
-        out_dir, sink, remote = _local_out(task, job)
+        emit({"event": "film.start", "film": job.name, "path": job.source or str(job.film),
+              "worker": where, "max_cost": None if left is None else str(left)})
+        out_dir = sink = remote = None
         try:
+            if job.source:
+                job = await asyncio.to_thread(materialize, job, task.storage_options, pulled)
+            out_dir, sink, remote = _local_out(task, job)
             if settings is None:
                 settings = load_settings(project_dir=job.project, overrides=task.overrides)
                 manager = PluginManager(env=settings.env,
@@ -108,11 +115,18 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
                 manager=manager, settings=settings, emit=film_emit,
             )
         except MinistudioError as exc:
+            reason = str(exc)
+            if job.source and job.film.parent.exists() and "render.failed" in seen:
+                try:
+                    await _save_state(job, task)  # what the failed film paid for is kept
+                except MinistudioError as lost:
+                    reason = f"{reason}; and {lost}"
             cost = Decimal(str((seen.get("render.failed") or {}).get("cost") or 0))
             left = None if left is None else left - cost
             calls = int((seen.get("render.failed") or {}).get("provider_calls") or 0)
-            res = FilmResult(name=job.name, path=str(job.film), status="failed", cost=cost,
-                             provider_calls=calls, reason=str(exc),
+            res = FilmResult(name=job.name, path=job.source or str(job.film), status="failed",
+                             cost=cost,
+                             provider_calls=calls, reason=reason,
                              error_type=type(exc).__name__, worker=where,
                              wall_s=round(time.monotonic() - t0, 3))
             emit({"event": "film.failed", **res.to_json()})
@@ -120,12 +134,17 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
             continue
         left = None if left is None else left - result.actual_cost
         delivered = None
-        if sink is not None:
+        if sink is not None or job.source:
             try:
-                delivered = await asyncio.to_thread(upload_folder, result.out_dir, sink, remote)
+                if job.source:
+                    await _save_state(job, task)
+                if sink is not None:
+                    delivered = await asyncio.to_thread(upload_folder, result.out_dir, sink,
+                                                        remote)
             except MinistudioError as exc:
-                res = FilmResult(name=job.name, path=str(job.film), status="failed",
-                                 cost=result.actual_cost, estimated_cost=result.estimated_cost,
+                res = FilmResult(name=job.name, path=job.source or str(job.film),
+                                 status="failed", cost=result.actual_cost,
+                                 estimated_cost=result.estimated_cost,
                                  provider_calls=result.provider_calls, out=str(result.out_dir),
                                  reason=str(exc), error_type=type(exc).__name__, worker=where,
                                  wall_s=round(time.monotonic() - t0, 3))
@@ -134,7 +153,8 @@ async def run_task_async(task: FilmTask, emit: Emit) -> list[FilmResult]:
                 continue
         shots = len(result.shots)
         res = FilmResult(
-            name=job.name, path=str(job.film), status=result.status, cost=result.actual_cost,
+            name=job.name, path=job.source or str(job.film), status=result.status,
+            cost=result.actual_cost,
             estimated_cost=result.estimated_cost, provider_calls=result.provider_calls,
             out=str(result.out_dir), delivered=delivered,
             file=str(result.film) if result.film else None, worker=where,
@@ -165,6 +185,31 @@ def register_plugin(manager: Any, plugin: Any, default_name: str) -> None:
         for owner in owners:
             manager.unregister(owner)
     manager.register(plugin, getattr(plugin, "name", None) or default_name)
+
+
+async def _save_state(job: BatchJob, task: FilmTask) -> None:
+    from ministudio.batch.remote import push_state
+
+    assert job.source is not None
+    await asyncio.to_thread(push_state, job.film.parent, job.source.rsplit("/", 1)[0],
+                            task.storage_options)
+
+
+def materialize(job: BatchJob, storage_options: Mapping[str, Any],
+                pulled: dict[str, Path] | None = None) -> BatchJob:
+    """``job`` with ``film`` in its project's local working copy (pulled when remote)."""
+    if not job.source:
+        return job
+    from ministudio.batch.remote import pull_project
+
+    project_url, name = job.source.rsplit("/", 1)
+    if pulled is None or project_url not in pulled:
+        local = pull_project(project_url, storage_options)
+        if pulled is not None:
+            pulled[project_url] = local
+    else:
+        local = pulled[project_url]
+    return attrs.evolve(job, film=local / name)
 
 
 def run_task(task: FilmTask, emit: Emit | None = None) -> list[FilmResult]:
