@@ -237,7 +237,7 @@ def test_a_paid_render_shows_its_estimate_and_can_be_cancelled_in_a_browser(
         page.click("#start")
         confirm = page.locator("#confirm")
         confirm.wait_for(state="visible")
-        assert "0.44 USD" in confirm.inner_text() and "confirm" in confirm.inner_text()
+        assert "0.44 USD" in confirm.inner_text() and "Spend it?" in confirm.inner_text()
         page.screenshot(path=str(shots_dir / "paid-1-estimate.png"))
         page.click("#confirm-no")
         assert confirm.is_hidden()

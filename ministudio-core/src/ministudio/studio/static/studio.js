@@ -279,7 +279,9 @@ async function renderPage() {
     const res = await api("POST", "renders", body);
     showProblems(document.getElementById("problems"), res.data.problems || []);
     if (res.status === 428) {
-      document.getElementById("confirm-text").textContent = res.data.error;
+      document.getElementById("confirm-text").textContent =
+        `This render is estimated at ${money(res.data.estimated_cost, res.data.currency)} ` +
+        `(${res.data.shots} shots; shots already in the cache cost nothing). Spend it?`;
       document.getElementById("confirm").hidden = false;
     } else if (res.ok) {
       attach(res.data);
