@@ -74,3 +74,14 @@ def paid_plugin(per_second: str = "0.50") -> FakeClipPlugin:
     model: ClipModel = attrs.evolve(base, pricing=Pricing(per_second=Decimal(per_second),
                                                           as_of=date(2026, 1, 1), source="test"))
     return FakeClipPlugin(name="fake", model=model)
+
+
+class KillAlways:
+    """Kills its own process at every clip whose prompt mentions ``word``."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+    def __call__(self, request, _calls) -> None:  # noqa: ANN001
+        if self.word in request.prompt:
+            os._exit(1)

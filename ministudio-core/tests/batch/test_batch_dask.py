@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from batch_helpers import KillOnce, broken_plugin, tiny_films
+from batch_helpers import KillAlways, KillOnce, broken_plugin, tiny_films
 from ministudio.batch import run_batch
 from ministudio.engine.ledger import Ledger
 from ministudio.testing.fakes import FakeClipPlugin
@@ -20,8 +20,12 @@ def cluster(tmp_path_factory):
 
     old = os.environ.get("MINISTUDIO_CONFIG")
     os.environ["MINISTUDIO_CONFIG"] = str(tmp_path_factory.getbasetemp() / "no-config.toml")
-    cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                       dashboard_address=None)
+    import dask
+
+    # a task is given up after its second lost worker (the default, 3, only takes longer)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                           dashboard_address=None)
     try:
         yield cluster
     finally:
@@ -93,3 +97,13 @@ def test_a_worker_killed_mid_film_loses_nothing(tmp_path, client, cluster):
     assert [f.status for f in again.films] == ["done"] * 4
     assert [f.provider_calls for f in again.films] == [0, 0, 0, 0]
     assert [f.cached_shots for f in again.films] == [2, 2, 2, 2]
+
+
+def test_a_film_that_keeps_killing_its_workers_fails_alone(tmp_path, client):
+    _c, executor = client
+    tiny_films(tmp_path, 3)
+    fake = FakeClipPlugin(name="fake", fail=KillAlways("room number 3"))
+    summary = run_batch([tmp_path], executor=executor, plugins=[fake])
+    status = {f.name: (f.status, f.error_type) for f in summary.films}
+    assert status["film1"] == ("done", None) and status["film2"] == ("done", None)
+    assert status["film3"] == ("failed", "KilledWorker"), summary.film("film3").reason
