@@ -7,6 +7,10 @@ the same run it also times encoding the same number of flat frames with the same
 settings, so a loaded machine shows up in both numbers.
 
     python benchmarks/animatic_bench.py [--seconds 8] [--runs 3] [--preset veryfast]
+
+:func:`rows` (used by ``run_all.py``) reports, per camera move, the render against its floor:
+x264 alone (same settings) encoding that very clip's frames, decoded and converted to
+``yuv420p`` beforehand; both in-process, interleaved, medians, CPU time beside wall.
 """
 
 from __future__ import annotations
@@ -77,6 +81,63 @@ def main() -> None:
             print(f"{move:14s} {t:7.2f} {args.seconds / t:10.2f} {t / base:10.2f}x {size:6.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def rows(runs: int = 3, seconds: float = 8.0, preset: str = "veryfast",
+         moves: tuple[str, ...] = ("static", "push in", "orbit right", "handheld")) -> list:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import av
+    import matplotlib.cbook as cbook
+    from harness import Row, interleave, run_inprocess
+    from ministudio import ClipRequest, ReferenceImage, frame_size
+    from ministudio_local.animatic.encode import VideoWriter
+    from ministudio_local.animatic.render import render_animatic
+    from PIL import Image
+    from skimage import data
+
+    tmp = Path(tempfile.mkdtemp(prefix="animatic-bench-"))
+    out = []
+    try:
+        Image.fromarray(data.astronaut()).save(tmp / "a.png")
+        shutil.copy(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), tmp / "g.jpg")
+        w, h = frame_size("16:9", "720p")
+        for move in moves:
+            req = _request(ClipRequest, ReferenceImage, tmp, seconds, move)
+            render_animatic(req, tmp / "out.mp4", preset=preset)
+            with av.open(str(tmp / "out.mp4")) as c:  # the same frames, converted beforehand
+                frames = [f.reformat(format="yuv420p") for f in c.decode(video=0)]
+
+            def floor(frames=frames) -> None:  # type: ignore[no-untyped-def]
+                with VideoWriter(tmp / "floor.mp4", w, h, 24, preset=preset) as wr:
+                    for f in frames:
+                        wr.write(f)
+
+            stats = interleave({
+                "ours": lambda req=req: run_inprocess(
+                    lambda: render_animatic(req, tmp / "out.mp4", preset=preset)),
+                "floor": lambda floor=floor: run_inprocess(floor)}, runs)
+            out.append(Row(f"animatic 720p {seconds:g} s, {move}", stats["ours"], stats["floor"],
+                           "-", note=f"realtime {seconds / stats['ours'].wall:.1f}x (target >= 4x); "
+                                     f"floor = x264 alone on the clip's own frames, "
+                                     f"pre-converted"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _request(ClipRequest, ReferenceImage, tmp: Path, seconds: float, move: str):  # type: ignore[no-untyped-def]
+    return ClipRequest(
+        provider="animatic", model="animatic-v1", prompt="two engineers argue",
+        duration_s=seconds, resolution="720p", seed=1, shot_id="b1",
+        reference_images=[ReferenceImage(path=tmp / "a.png", label="eileen"),
+                          ReferenceImage(path=tmp / "g.jpg", label="grace")],
+        direction={"shot_type": "medium", "camera": {"movement": move},
+                   "characters": ["eileen", "grace"],
+                   "action": "Eileen points at the clock; Grace shakes her head.",
+                   "dialogue": [{"speaker": "Grace", "line": "Not yet."}]},
+    )
 
 
 if __name__ == "__main__":

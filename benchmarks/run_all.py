@@ -19,9 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import animatic_bench  # noqa: E402
 import batch_bench  # noqa: E402
 import engine_bench  # noqa: E402
 import media_bench  # noqa: E402
+import memory_bench  # noqa: E402
 import providers_list_bench  # noqa: E402
 from harness import load_line, print_table  # noqa: E402
 
@@ -31,6 +33,9 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer rows and repeats")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--ffmpeg")
+    ap.add_argument("--memory-shots", default="8,40,200",
+                    help="film sizes for the offline-render memory rows ('' skips them)")
+    ap.add_argument("--no-identity", action="store_true", help="skip identity_bench")
     args = ap.parse_args()
     start = time.perf_counter()
     before = load_line()
@@ -40,11 +45,26 @@ def main() -> None:
     rows += media_bench.rows(args.repeat, args.quick, ffmpeg=args.ffmpeg)
     rows += engine_bench.rows(1, args.quick, ffmpeg=args.ffmpeg)
     rows += batch_bench.rows(1 if args.quick else args.repeat, 8 if args.quick else 16)
+    rows += animatic_bench.rows(1 if args.quick else args.repeat, 4.0 if args.quick else 8.0)
+    if args.memory_shots:
+        rows += memory_bench.rows(tuple(int(n) for n in args.memory_shots.split(",")))
+    identity = "" if args.no_identity else _identity(1 if args.quick else args.repeat)
     print()
     print_table(rows)
+    if identity:
+        print("\nidentity_bench.py (face scorer, its own report):")
+        print(identity.rstrip())
     print()
     print(f"before: {before}")
     print(f"after:  {load_line()}; {time.perf_counter() - start:.0f} s in all")
+
+
+def _identity(runs: int) -> str:
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("identity_bench.py")),
+                           "--runs", str(runs)], capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else f"failed ({done.returncode}): {done.stderr[-2000:]}"
 
 
 if __name__ == "__main__":

@@ -93,7 +93,9 @@ def render(state, film: Path, out: Path | None, provider: str | None, max_cost: 
             f"{result.status}: {result.film}  ({len(result.shots)} shots, "
             f"{result.provider_calls} provider calls, cost {result.actual_cost:.2f} "
             f"{result.currency} of ~{result.estimated_cost:.2f} estimated, "
-            f"{result.wall_s:.1f} s)"
+            f"{result.wall_s:.1f} s"
+            + (": " + ", ".join(f"{k} {v:.1f}" for k, v in result.phases_s.items())
+               if result.phases_s else "") + ")"
         )
         for name in ("report", "manifest", "timeline", "srt"):
             if name in result.files:

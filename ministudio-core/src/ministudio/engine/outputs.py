@@ -185,7 +185,9 @@ def write_outputs(result: Any, film_path: Path, workdir: Path, settings: Any) ->
     files["timeline"] = write_timeline(result, out / f"{name}.otio")
     result = attrs.evolve(result, files={**files, "manifest": out / "manifest.json",
                                          "report": out / "report.html"},
-                          wall_s=result.wall_s + time.monotonic() - entered)
+                          wall_s=result.wall_s + time.monotonic() - entered,
+                          phases_s={**result.phases_s,
+                                    "assemble": round(time.monotonic() - entered, 3)})
     write_manifest(result, out / "manifest.json")
     write_report(result, out / "report.html")
     return result
@@ -329,6 +331,7 @@ def build_manifest(result: Any) -> dict[str, Any]:
                  "currency": result.currency},
         "provider_calls": result.provider_calls,
         "wall_s": round(result.wall_s, 3),
+        "phases_s": dict(getattr(result, "phases_s", {}) or {}),
         "failures": [attrs.asdict(f) for f in result.failures],
         "warnings": list(getattr(plan, "warnings", ()) or ()),
         "shots": shots,

@@ -80,6 +80,9 @@ class RenderResult:
     shots: tuple[ShotReport, ...] = ()
     files: Mapping[str, Path] = attrs.field(factory=dict)
     wall_s: float = 0.0
+    #: seconds per phase: ``prepare`` (load, validate, plan, credentials), ``speech``,
+    #: ``shots``, ``assemble`` (the film and every sidecar); they add up to ``wall_s``
+    phases_s: Mapping[str, float] = attrs.field(factory=dict)
     failures: tuple[ShotFailure, ...] = ()
     #: every ledger attempt of this production (failed and retried ones included)
     attempts: tuple[Mapping[str, Any], ...] = ()
@@ -230,6 +233,7 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
     )
     try:
         # 1. speech first, so `auto` shots are planned to fit their narration
+        marks = {"speech": time.monotonic()}
         emit({"event": "speech.phase", "state": "start"})
         lines = [(_key(sp), line) for sp in _first_segments(plan) for line in sp.speech]
         speech_results = await asyncio.gather(
@@ -252,6 +256,7 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
             plan = plan_film(film, manager, settings, speech_durations=durations)
 
         # 2. shots, through the dependency graph
+        marks["shots"] = time.monotonic()
         emit({"event": "render.start", "shots": len(plan.shots), "shot_ids": _shot_ids(plan),
               "estimated_cost": str(plan.estimated_cost), "currency": plan.currency,
               "concurrency": concurrency, "production": pid})
@@ -306,13 +311,19 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
         from ministudio.engine.outputs import write_outputs
 
         emit({"event": "assemble", "state": "start"})
+        marks["assemble"] = time.monotonic()
         result = _result(plan, out_dir, reports, prod, budget, pid,
                          "done" if not failures else "done-with-gaps", None, {}, t0, tuple(real))
+        result = attrs.evolve(result, phases_s={
+            "prepare": round(marks["speech"] - t0, 3),
+            "speech": round(marks["shots"] - marks["speech"], 3),
+            "shots": round(marks["assemble"] - marks["shots"], 3)})
         result = await asyncio.to_thread(write_outputs, result, film_path, workdir, settings)
         ledger.finish_production(pid, result.status, budget.spent)
         emit({"event": "render.done", "status": result.status, "film": str(result.film),
               "cost": str(budget.spent), "estimated_cost": str(plan.estimated_cost),
               "currency": plan.currency, "wall_s": round(result.wall_s, 3),
+              "phases_s": dict(result.phases_s),
               "provider_calls": prod.provider_calls, "files": {k: str(v) for k, v in result.files.items()},
               "gaps": [f.shot for f in failures]})
         return result

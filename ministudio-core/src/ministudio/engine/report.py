@@ -73,7 +73,9 @@ def render_html(manifest: dict[str, Any], result: Any) -> str:
         f"<span><b>shots</b> {len(m['shots'])}</span>",
         f"<span><b>cost</b> {e(str(cost['actual']))} {e(cost['currency'])} "
         f"(estimated {e(str(cost['estimated']))})</span>",
-        f"<span><b>wall time</b> {m['wall_s']:.1f} s</span>",
+        f"<span><b>wall time</b> {m['wall_s']:.1f} s"
+        + (" (" + ", ".join(f"{e(k)} {v:.1f} s" for k, v in m["phases_s"].items()) + ")"
+           if m.get("phases_s") else "") + "</span>",
         f"<span><b>provider calls</b> {m['provider_calls']}</span>",
         f"<span><b>format</b> {e(m['format']['aspect_ratio'])} {e(m['format']['resolution'])} "
         f"{m['format']['fps']} fps</span></div>",
