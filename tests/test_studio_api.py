@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,6 +36,30 @@ def test_no_token_and_cross_origin_are_refused_by_the_real_server(
                                              ).json()["id"])
     assert refused["state"] == "failed" and refused["returncode"] == 2
     assert "my-notes.txt" in refused["error"] and "Traceback" not in refused["error"]
+    # a render started from a terminal holds the project too: the studio refuses a second
+    shutil.rmtree(tmp_path / "a" / "out")
+    cli = subprocess.Popen([sys.executable, "-m", "ministudio", "render", "film.yaml", "--json",
+                            "--yes"], cwd=tmp_path / "a", stdout=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    try:
+        assert cli.stdout is not None
+        for line in cli.stdout:  # the lock is held from before the first event
+            if json.loads(line).get("event"):
+                break
+        busy = studio.client.post("/api/renders", json={"film": "a/film.yaml"})
+        assert busy.status_code == 409, busy.text
+        assert f"pid {cli.pid}" in busy.json()["error"]
+    finally:
+        os.killpg(cli.pid, signal.SIGKILL)
+        cli.wait()
+    deadline = time.monotonic() + 30
+    while True:  # the lock dies with its process
+        probe = studio.client.post("/api/renders", json={"film": "a/film.yaml",
+                                                         "force": ["no-such-shot"]})
+        if probe.status_code != 409 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert probe.status_code == 400  # free again: only the unknown shot is refused
     # the printed URL works in a browser-like client: cookie, then pages and the API
     with httpx.Client(follow_redirects=True) as browser:
         page = browser.get(studio.open_url)
@@ -84,7 +112,7 @@ def test_killed_render_resumes_one_render_per_project_and_the_bound(
     second = api.post("/api/renders", json={"film": "a/film.yaml"})
     assert second.status_code == 202, second.text
     done = studio.wait(second.json()["id"])
-    assert done["state"] == "done", done
+    assert done["state"] == "done", done["error"]
     manifest = json.loads((tmp_path / "a" / "out" / "film" / "manifest.json").read_text())
     wave, chart = manifest["shots"]
     assert wave["cached"] is True and wave["attempts"] == []
