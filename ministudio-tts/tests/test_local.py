@@ -81,3 +81,24 @@ def test_static_voice_table_matches_library():
     voices, variants = list_library_voices()
     assert tuple(voices) == _espeak_voices.VOICES
     assert tuple(variants) == _espeak_voices.VARIANTS
+
+
+def test_piper_voice_is_dropped_when_idle_and_loaded_again(monkeypatch) -> None:
+    import time
+
+    pytest.importorskip("piper")
+    from ministudio_tts.engines import piper
+    from ministudio_tts.text import tokenize
+
+    monkeypatch.setattr(piper, "IDLE_S", 0.2)
+    text = "Hello there."
+    first = piper.synthesize(text, tokenize(text), voice=piper.DEFAULT_VOICE)
+    assert piper.DEFAULT_VOICE in piper._voices  # kept while lines keep coming
+    deadline = time.monotonic() + 10
+    while piper.DEFAULT_VOICE in piper._voices and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert piper.DEFAULT_VOICE not in piper._voices  # idle: its memory is given back
+    again = piper.synthesize(text, tokenize(text), voice=piper.DEFAULT_VOICE)
+    # loaded again: the same voice (VITS samples its durations, so lengths vary a little)
+    assert again.sample_rate == first.sample_rate
+    assert abs(len(again.samples) - len(first.samples)) < 0.3 * len(first.samples)

@@ -6,13 +6,13 @@ sentences with espeak-ng, and its phoneme words do not always match the text's w
 the" becomes one phoneme word, "1984" three), so each text word is phonemized on its own and
 that sequence is aligned to the spoken phoneme sequence with :class:`difflib.SequenceMatcher`:
 a word starts at the first sample of its first aligned phoneme and ends at the last sample of
-its last one (pauses excluded). The voice is loaded once per process and reused.
+its last one (pauses excluded). The voice is loaded once and reused while lines keep coming;
+it is dropped when idle (:data:`IDLE_S`).
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 import threading
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,6 @@ def _voice_files(voice: str) -> tuple[Path, Path]:
     raise ProviderError(f"piper has no voice {voice!r}", provider="piper")
 
 
-@functools.cache
 def _load(voice: str) -> Any:
     from piper.voice import PiperVoice
 
@@ -44,9 +43,40 @@ def _load(voice: str) -> Any:
     return PiperVoice.load(model, config_path=config, include_alignments=True)
 
 
+#: a loaded voice is kept while it is used and dropped this long after its last line: it holds
+#: about 250 MB (the onnxruntime session), which a render needs only in its speech phase
+IDLE_S = 10.0
+_voices: dict[str, Any] = {}
+_idle: dict[str, threading.Timer] = {}
+
+
 def load_voice(voice: str) -> Any:
+    """The voice, loaded once and reused until it has been idle for :data:`IDLE_S`."""
     with _LOAD_LOCK:
-        return _load(voice)
+        timer = _idle.pop(voice, None)
+        if timer is not None:
+            timer.cancel()
+        if voice not in _voices:
+            _voices[voice] = _load(voice)
+        return _voices[voice]
+
+
+def _done_with(voice: str) -> None:
+    with _LOAD_LOCK:
+        old = _idle.pop(voice, None)
+        if old is not None:
+            old.cancel()
+        timer = threading.Timer(IDLE_S, _drop, args=(voice,))
+        timer.daemon = True
+        _idle[voice] = timer
+        timer.start()
+
+
+def _drop(voice: str) -> None:
+    with _LOAD_LOCK:
+        if _idle.get(voice) is threading.current_thread():
+            del _idle[voice]
+            _voices.pop(voice, None)
 
 
 class Synthesis:
@@ -71,11 +101,14 @@ def synthesize(text: str, tokens: list[Token], *, voice: str, rate: float = 1.0)
     from piper.config import SynthesisConfig
 
     pv = load_voice(voice)
-    syn = SynthesisConfig(length_scale=pv.config.length_scale / rate)
-    sr = int(pv.config.sample_rate)
-    with _RUN_LOCK:
-        chunks = list(pv.synthesize(text, syn_config=syn, include_alignments=True))
-    return _aligned(pv, chunks, tokens, sr)
+    try:
+        syn = SynthesisConfig(length_scale=pv.config.length_scale / rate)
+        sr = int(pv.config.sample_rate)
+        with _RUN_LOCK:
+            chunks = list(pv.synthesize(text, syn_config=syn, include_alignments=True))
+        return _aligned(pv, chunks, tokens, sr)
+    finally:
+        _done_with(voice)
 
 
 def _aligned(pv: Any, synthesized: list[Any], tokens: list[Token], sr: int) -> Synthesis:
