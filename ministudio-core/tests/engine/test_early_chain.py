@@ -118,3 +118,31 @@ def test_identity_gate_that_can_replace_the_take_makes_the_next_shot_wait(harnes
     _, out, events = _events(h, plans)
     assert all(o.ok for o in out.values())
     assert _index(events, "s1.k1", state="done") < _index(events, "s1.k2", state="generating")
+
+
+def test_concurrency_bounds_media_work_in_worker_threads(harness, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from PIL import Image
+
+    ref = tmp_path / "ada.png"
+    Image.new("RGB", (64, 64), (200, 150, 120)).save(ref)
+    busy = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def slow(_request) -> float:  # type: ignore[no-untyped-def]
+        with lock:
+            busy["now"] += 1
+            busy["max"] = max(busy["max"], busy["now"])
+        time.sleep(0.15)
+        with lock:
+            busy["now"] -= 1
+        return 0.9
+
+    h = harness(ChaosClipPlugin(), ScriptedScorer(slow))
+    plans = chained_plans(6, 1, duration_s=0.5,
+                          characters=(CharRef(id="ada", name="Ada", references=(ref,)),))
+    _, out = h.run(plans, concurrency=2)
+    assert all(o.ok for o in out.values())
+    assert busy["max"] == 2  # six shots scored, never more than --concurrency at once

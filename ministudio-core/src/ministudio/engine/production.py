@@ -174,6 +174,9 @@ class Production:
         #: shot id -> its first delivered clip's anchor frame, for the shot continuing it, set
         #: before that clip's full validation (see :func:`shoot_all`)
         self._tentative: dict[str, asyncio.Future[Path]] = {}
+        #: decodes, anchor frames and identity scoring in worker threads: as many at once as
+        #: provider calls (``--concurrency``), which bounds their memory
+        self._media_slots = asyncio.Semaphore(max(1, limits.concurrency))
 
     def early_anchor(self, plan: Any) -> bool:
         """Whether the shot continuing ``plan`` may be requested from ``plan``'s anchor frame
@@ -189,8 +192,9 @@ class Production:
         """The anchor frame of a delivered clip (its end decoded only), by the anchor hook."""
         adir = self.workdir / "anchors"
         adir.mkdir(parents=True, exist_ok=True)
-        frame = await self.dispatcher.extract_anchor_frame(AnchorFrameRequest(
-            clip=clip, output_dir=Path(tempfile.mkdtemp(dir=adir))))
+        async with self._media_slots:
+            frame = await self.dispatcher.extract_anchor_frame(AnchorFrameRequest(
+                clip=clip, output_dir=Path(tempfile.mkdtemp(dir=adir))))
         return Path(frame.path)
 
     # -- generic attempt loop ------------------------------------------------------------
@@ -222,16 +226,18 @@ class Production:
         """Validate a clip (every frame decoded); with core's own anchor-frame
         implementation in use, find the anchor frame in the same decode pass and return it."""
         if not self._one_pass:
-            await _validate_clip(path, expected_duration_s)
+            async with self._media_slots:
+                await _validate_clip(path, expected_duration_s)
             return None
         from ministudio.media import validate_and_anchor
 
         out = Path(tempfile.mkdtemp(dir=self.workdir, prefix="anchor-"))
         window = float(self.dispatcher.provider_settings.get("last-frame", {}).get(
             "search_window_s", 0.5))
-        _info, frame = await asyncio.to_thread(
-            validate_and_anchor, path, out, expected_duration_s=expected_duration_s,
-            search_window_s=window)
+        async with self._media_slots:
+            _info, frame = await asyncio.to_thread(
+                validate_and_anchor, path, out, expected_duration_s=expected_duration_s,
+                search_window_s=window)
         return Path(frame.path)
 
     def _evict(self, key: str, shot: str, exc: ShotError) -> None:
@@ -492,7 +498,8 @@ class Production:
                     # clip's end is decoded), let that request go, then validate every frame
                     frame = await self._anchor_of(result.path)
                     publish.set_result(frame)
-                    await _validate_clip(result.path, request.duration_s)
+                    async with self._media_slots:
+                        await _validate_clip(result.path, request.duration_s)
                 else:
                     frame = await self._validate(result.path, request.duration_s)
                 media = self.store.put(result.path)
@@ -585,8 +592,9 @@ class Production:
         try:
             found = self._anchors.pop(out.clip_media, None)
             if found is None or not found.is_file():
-                found = (await self.dispatcher.extract_anchor_frame(AnchorFrameRequest(
-                    clip=out.clip, output_dir=Path(tempfile.mkdtemp(dir=adir))))).path
+                async with self._media_slots:
+                    found = (await self.dispatcher.extract_anchor_frame(AnchorFrameRequest(
+                        clip=out.clip, output_dir=Path(tempfile.mkdtemp(dir=adir))))).path
             anchor_media = self.store.put(found)
         except MinistudioError as exc:
             raise ShotError(ShotFailure(shot=shot, provider=provider, stage="anchor-frame",
@@ -599,13 +607,17 @@ class Production:
             self.emit({"event": "shot", "shot": shot, "state": "scoring"})
         for char in chars:
             try:
-                score = await self.dispatcher.score_identity(
-                    IdentityRequest(media=out.clip, references=tuple(char.references),
-                                    character=char.id, shot_id=shot,
-                                    others=[(c.id, tuple(c.references)) for c in chars
-                                            if c.id != char.id], crops=True),
-                    workdir=self.workdir / "identity",
-                )
+                await self._media_slots.acquire()
+                try:
+                    score = await self.dispatcher.score_identity(
+                        IdentityRequest(media=out.clip, references=tuple(char.references),
+                                        character=char.id, shot_id=shot,
+                                        others=[(c.id, tuple(c.references)) for c in chars
+                                                if c.id != char.id], crops=True),
+                        workdir=self.workdir / "identity",
+                    )
+                finally:
+                    self._media_slots.release()
             except ProviderNotFoundError as exc:
                 return attrs.evolve(out, scores={}, note=f"identity not scored: {exc}")
             except MinistudioError as exc:
