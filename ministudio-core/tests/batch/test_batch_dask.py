@@ -107,3 +107,17 @@ def test_a_film_that_keeps_killing_its_workers_fails_alone(tmp_path, client):
     status = {f.name: (f.status, f.error_type) for f in summary.films}
     assert status["film1"] == ("done", None) and status["film2"] == ("done", None)
     assert status["film3"] == ("failed", "KilledWorker"), summary.film("film3").reason
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
+    import socket
+
+    from ministudio.errors import ConfigError
+
+    tiny_films(tmp_path, 1)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ConfigError, match=f"cannot start the Dask scheduler at 127.0.0.1:{port}"):
+        run_batch([tmp_path], executor=f"dask://127.0.0.1:{port}")
+    assert not (tmp_path / "film1" / "out").exists()

@@ -67,7 +67,7 @@ class DaskExecutor:
         if self.client is None:
             if self.address:
                 self.client = Client(self.address if "://" in self.address
-                                     else f"tcp://{self.address}")
+                                     else f"tcp://{self.address}", timeout="10s")
             else:
                 self.cluster = LocalCluster(
                     n_workers=self.n_workers, threads_per_worker=self.threads_per_worker,
@@ -76,7 +76,16 @@ class DaskExecutor:
                 self.client = Client(self.cluster)
 
     async def start(self, emit: Callable[[dict[str, Any]], None]) -> None:
-        await asyncio.to_thread(self._connect)
+        try:
+            await asyncio.to_thread(self._connect)
+        except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+            from ministudio.errors import ConfigError
+
+            where = f"the Dask scheduler at {self.address}" if self.address else \
+                "a Dask LocalCluster"
+            raise ConfigError(f"cannot start {where}: {type(exc).__name__}: {exc}",
+                              hint="check the address (dask://HOST:8786) and that the "
+                                   "scheduler runs") from exc
 
         def forward(event: Any) -> None:
             msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event

@@ -207,7 +207,13 @@ class RayExecutor:
 
     async def start(self, emit: Callable[[dict[str, Any]], None]) -> None:
         self._emit = emit
-        self.pool = await asyncio.to_thread(self._start)
+        try:
+            self.pool = await asyncio.to_thread(self._start)
+        except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback
+            from ministudio.errors import ConfigError
+
+            raise ConfigError(f"cannot start Ray{f' at {self.address}' if self.address else ''}"
+                              f": {type(exc).__name__}: {exc}") from exc
         emit({"event": "batch.actors", "actors": list(self.pool.calls)})
 
     async def run(self, task: Any) -> list[Any]:
