@@ -4,7 +4,9 @@ A fake provider (``ministudio-core/tests/engine/chaos.py``) answers after latenc
 a real-like 8 s 1280x720 H.264 + AAC clip from ``bench_clips`` (a distinct file per shot, as
 a download would be), so validation, storing and anchor frames do their real work.
 
-1. 2 scenes x 4 continuity-chained shots: wall time of the shots phase against the critical
+1. 2 scenes x 4 continuity-chained shots (identity gate off: no characters, so a continued
+   shot is requested from its predecessor's anchor frame while that clip is validated and
+   stored): wall time of the shots phase against the critical
    path 4 x L (the plain target: no media work in the denominator). Target at L = 3 s:
    <= 1.05.
 2. Peak RSS of 32 vs 8 independent shots, each in a fresh process. Target <= 1.2.
@@ -107,7 +109,7 @@ def rows(repeat: int = 1, quick: bool = False, ffmpeg: str | None = None) -> lis
                              clips[:8], latency, Path(d))
                 samples.append(s)
         crit = Stat.of([Sample(wall=4 * latency, cpu=0.0)])
-        out.append(Row(f"engine: 2x4 chained shots, L={latency:g}s, wall / 4L", Stat.of(samples),
+        out.append(Row(f"engine: 2x4 chained, gate off, L={latency:g}s, wall / 4L", Stat.of(samples),
                        crit, "<=1.05x" if latency >= 3 else "-",
                        note="real-size clips; ref = critical path 4L (no media work in it)"))
     with tempfile.TemporaryDirectory() as d:
