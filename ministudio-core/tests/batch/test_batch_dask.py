@@ -121,3 +121,26 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
     with pytest.raises(ConfigError, match=f"cannot start the Dask scheduler at 127.0.0.1:{port}"):
         run_batch([tmp_path], executor=f"dask://127.0.0.1:{port}")
     assert not (tmp_path / "film1" / "out").exists()
+
+
+def test_an_interrupted_dask_batch_stops_its_tasks_and_exits(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    films = tiny_films(tmp_path, 6)
+    for film in films:
+        film.write_text(film.read_text().replace("provider: fake", "provider: animatic"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ministudio", "batch", str(tmp_path), "--executor", "dask",
+         "--workers", "2", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    for line in proc.stdout:
+        if '"film.start"' in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err[-2000:]
+    assert "aborted" in err
+    assert "never retrieved" not in err and '"batch.done"' not in out

@@ -205,6 +205,11 @@ async def run_batch_async(
                         res, estimated_cost=res.estimated_cost
                         if res.estimated_cost is not None else estimates.get(res.name))
     finally:
+        # interrupted: stop the tasks still running, then the executor
+        for fut in running:
+            fut.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
         await ex.close()
     summary = BatchSummary(films=tuple(results[j.name] for j in job_list if j.name in results),
                            executor=ex.name, max_cost=budget, wall_s=time.monotonic() - t0)

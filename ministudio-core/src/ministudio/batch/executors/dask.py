@@ -103,6 +103,9 @@ class DaskExecutor:
                                     key=f"ministudio-film-{os.urandom(6).hex()}")
         try:
             return await asyncio.to_thread(future.result)
+        except asyncio.CancelledError:
+            future.cancel()  # the batch was interrupted: stop the task, free the waiting thread
+            raise
         finally:
             future.release()
 
