@@ -141,6 +141,11 @@ def test_a_paid_batch_asks_for_a_budget_and_the_budget_bounds_it(tmp_path):
                               capture_output=True, text=True, env=env, timeout=600,
                               stdin=subprocess.DEVNULL)
 
+    planned = run(str(tmp_path / "films"), "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert "estimated cost: 2.00 USD for 2 films" in planned.stdout
+    assert "film1                    1.00 USD" in planned.stdout
+
     refused = run(str(tmp_path / "films"))
     assert refused.returncode == 2, refused.stderr
     assert "estimated at 2.00 USD" in refused.stderr and "--max-cost" in refused.stderr

@@ -30,6 +30,8 @@ __all__ = ["batch"]
 @click.option("--concurrency", type=click.IntRange(min=1),
               help="Provider calls at once within each film.")
 @click.option("--allow-gaps", is_flag=True, help="Assemble films even when shots fail.")
+@click.option("--dry-run", is_flag=True,
+              help="Plan every film and print its estimated cost; spend nothing.")
 @click.option("--json", "as_json", is_flag=True,
               help="Stream events as JSON lines on stdout (the summary is the last one).")
 @click.option("--yes", "-y", "yes", is_flag=True,
@@ -37,7 +39,8 @@ __all__ = ["batch"]
 @click.pass_obj
 def batch(state, sources: tuple[str, ...], out: str | None, executor: str, jobs: int | None,
           workers: int | None, max_cost: Decimal | None, provider: str | None,
-          concurrency: int | None, allow_gaps: bool, as_json: bool, yes: bool) -> None:
+          concurrency: int | None, allow_gaps: bool, dry_run: bool, as_json: bool,
+          yes: bool) -> None:
     """Render every film SOURCES name: film files, folders, globs, or a manifest (films plus
     overrides such as language, voice and provider). A failed film never stops the others;
     a rerun renders only what is missing."""
@@ -45,6 +48,14 @@ def batch(state, sources: tuple[str, ...], out: str | None, executor: str, jobs:
     from ministudio.engine.progress import JsonLines
 
     manifest = collect_jobs(sources)
+    if provider:
+        import attrs
+
+        manifest = attrs.evolve(manifest, jobs=tuple(
+            j if j.provider else attrs.evolve(j, provider=provider) for j in manifest.jobs))
+    if dry_run:
+        _print_estimates(manifest, state.overrides, as_json)
+        return
     if max_cost is None:
         max_cost = manifest.max_cost
     if max_cost is None and not yes:
@@ -89,6 +100,34 @@ def _confirm_spend(manifest, overrides) -> None:  # type: ignore[no-untyped-def]
     if not click.confirm(f"{what}. Spend it?", default=False, err=True):
         click.echo("nothing was spent", err=True)
         sys.exit(1)
+
+
+def _print_estimates(manifest, overrides, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    """``--dry-run``: every film's estimate (or why it cannot render) and the total; exit 2
+    when a film cannot render."""
+    from ministudio.batch import estimate_jobs
+
+    estimates = estimate_jobs(manifest.jobs, overrides=tuple(overrides))
+    total = sum((v for v in estimates.values() if isinstance(v, Decimal)), Decimal(0))
+    bad = {name: v for name, v in estimates.items() if not isinstance(v, Decimal)}
+    if as_json:
+        from ministudio.cli import emit_json
+
+        emit_json({"films": [{"film": j.name, "path": j.source or str(j.film),
+                              "estimated_cost": None if j.name in bad else str(estimates[j.name]),
+                              "error": str(bad[j.name]) if j.name in bad else None}
+                             for j in manifest.jobs],
+                   "estimated_cost": str(total), "currency": "USD"})
+    else:
+        for job in manifest.jobs:
+            value = estimates[job.name]
+            note = f"{value:.2f} USD" if isinstance(value, Decimal) else \
+                "cannot render: " + str(value).splitlines()[0]
+            click.echo(f"{job.name:24} {note}")
+        click.echo(f"estimated cost: {total:.2f} USD for {len(manifest.jobs) - len(bad)} films "
+                   "(cached shots cost nothing; nothing was spent)")
+    if bad:
+        sys.exit(2)
 
 
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
