@@ -458,7 +458,8 @@ class PluginManager:
         for impl in self.pm.hook.register_executors.get_hookimpls():
             name = self.pm.get_name(impl.plugin) or "?"
             try:
-                specs = list(impl.function() or ())
+                offered: Any = impl.function()
+                specs = list(offered or ())
                 bad = [s for s in specs if not isinstance(s, ExecutorSpec)]
                 if bad:
                     raise TypeError(f"yielded {type(bad[0]).__name__}, expected ExecutorSpec")
