@@ -21,7 +21,7 @@ at the default, and the CPU time to score an 8 s 720p shot, old and new scorer (
 characters, and a shot without a face; the new scorer with its references embedded in the
 same call, as for a render's first shot, and cached, as for every later one).
 
-    python benchmarks/identity_bench.py [--runs 3]
+    python benchmarks/identity_bench.py [--runs 3] [--profile]
 """
 
 from __future__ import annotations
@@ -170,6 +170,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", action="store_true",
+                        help="print where the new scorer spends its time on the two-character "
+                             "shot (pyinstrument)")
     args = parser.parse_args()
 
     from ministudio import IdentityRequest
@@ -195,7 +198,7 @@ def main() -> None:
             paths.append(tmp / f"{i:03d}-{label}.png")
             im.save(paths[-1])
         timing = _speed(tmp, chars, refs, args.runs, VideoWriter, sample_frames, score_faces,
-                        IdentityRequest, (_REF_CACHE, _FRAME_CACHE), emb)
+                        IdentityRequest, (_REF_CACHE, _FRAME_CACHE), emb, args.profile)
         cached(emb)
         rows = []
         for (label, shown, _), path in zip(frames, paths, strict=True):
@@ -252,7 +255,7 @@ def _report(rows: list[Any], calibrate: Any, default: float) -> None:
 
 def _speed(tmp: Path, chars: dict[str, Any], refs: dict[str, Path], runs: int, VideoWriter: Any,
            sample_frames: Any, score_faces: Any, IdentityRequest: Any, caches: tuple[Any, ...],
-           embedder: Any) -> str:
+           embedder: Any, profile: bool = False) -> str:
     """CPU seconds (this process, all threads) to score an 8 s 1280x720 24 fps shot, median
     of ``runs``: the old scorer (8 frames, each character on its own) and the new one
     (``samples=8`` as the engine asks; 3 spread frames first). "first shot": the references
@@ -294,6 +297,13 @@ def _speed(tmp: Path, chars: dict[str, Any], refs: dict[str, Path], runs: int, V
                 old_score(clip, (refs[w],), embedder, samples=8)
 
         first()  # warm up: imports, the models
+        if profile and len(cast) == 2:
+            from pyinstrument import Profiler
+
+            prof = Profiler(interval=0.001, async_mode="disabled")
+            with prof:
+                first()
+            print(prof.output_text(color=False))
         res = {name: _cpu(fn, runs) for name, fn in
                (("old", old), ("new, first shot", first), ("new, later shots", later))}
         what = ("no face in the shot" if cast[0] not in chars
