@@ -232,7 +232,7 @@ def media_path(film_path: Path, name: str) -> Path:
 def takes(film_path: Path, shot: str, kept: str | None = None, limit: int = 24) -> list[dict[str, Any]]:
     """Every delivered take of ``shot`` in the project's ledger, newest first: the clip and
     its identity crops as stored-media names, seed, scores, and whether it is ``kept`` (the
-    last render's clip, by content hash)."""
+    newest take with the last render's clip, by content hash)."""
     import sqlite3
 
     ledger = film_path.parent / ".ministudio" / "ledger.sqlite"
@@ -249,6 +249,8 @@ def takes(film_path: Path, shot: str, kept: str | None = None, limit: int = 24) 
     finally:
         db.close()
     out = []
+    found = False  # the newest take with the kept clip's bytes is the kept one (a take made
+    # again with the same bytes, e.g. by a deterministic model, is the same clip)
     for aid, production, seed, status, started, finished, media, scores_json in rows:
         try:
             scores = json.loads(scores_json) if scores_json else {}
@@ -264,5 +266,7 @@ def takes(film_path: Path, shot: str, kept: str | None = None, limit: int = 24) 
                     crop) else None
         out.append({"attempt": aid, "production": production, "seed": seed, "status": status,
                     "started_at": started, "finished_at": finished, "media": media,
-                    "kept": bool(kept) and Path(media).stem == kept, "identity": identity})
+                    "kept": bool(kept) and not found and Path(media).stem == kept,
+                    "identity": identity})
+        found = found or out[-1]["kept"]
     return out
