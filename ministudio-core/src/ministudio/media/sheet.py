@@ -17,6 +17,7 @@ def _thumb(path: Path | Any, width: int):  # type: ignore[no-untyped-def]
 
     from ministudio.media.look import _IMAGE_SUFFIXES, sample_frames
 
+    image: Any
     if isinstance(path, Image.Image):
         image = path.convert("RGB")
     elif path.suffix.lower() in _IMAGE_SUFFIXES:
