@@ -89,3 +89,27 @@ def test_two_actors_share_the_shots_of_two_films(tmp_path, tiny_ltx, local_ray):
         assert Path(f.file).is_file() and f.provider_calls == 2
     # the actors are processes of their own, not this one
     assert all(int(aid.rsplit(":", 1)[1]) != os.getpid() for aid in calls)
+
+
+def test_on_gpus_one_actor_per_gpu(tmp_path, tiny_ltx, local_ray):
+    """Runs where torch sees CUDA GPUs and Ray was given them (skipped on CPU machines)."""
+    torch = pytest.importorskip("torch")
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    if not torch.cuda.is_available() or gpus < 1:
+        pytest.skip("no CUDA GPU for Ray here")
+    from ministudio.batch.executors.ray import RayExecutor
+
+    for n in range(1, gpus + 1):
+        folder = tmp_path / f"kite{n}"
+        folder.mkdir()
+        (folder / "film.yaml").write_text(FILM.format(n=n))
+        (folder / "ministudio.toml").write_text(
+            SETTINGS.format(weights=tiny_ltx).replace('device = "cpu"', 'device = "cuda"'))
+    executor = RayExecutor(slots=gpus)  # one actor per GPU, num_gpus=1 each
+    summary = run_batch([tmp_path], executor=executor)
+    assert all(f.status == "done" for f in summary.films), [f.reason for f in summary.films]
+    assert len(executor.pool.actors) == gpus
+    ids = ray.get([actor.gpu_ids.remote() for _aid, actor in executor.pool.actors])
+    assert sorted(i for one in ids for i in one) == sorted({i for one in ids for i in one})
+    assert all(len(one) == 1 for one in ids)  # each actor holds exactly one GPU
+    assert {device for _a, _s, device in executor.pool.shots} == {"cuda"}

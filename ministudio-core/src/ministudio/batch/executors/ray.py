@@ -66,6 +66,12 @@ class ClipActor:
     def ready(self) -> str:
         return self.id
 
+    def gpu_ids(self) -> list[Any]:
+        """The GPUs Ray gave this actor (empty on CPU)."""
+        import ray
+
+        return list(ray.get_gpu_ids())
+
     def generate(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         import inspect
         import shutil
@@ -119,7 +125,8 @@ class ClipActor:
 class RayClipPool:
     """A plugin that offers the routed providers' specs and renders their clips on actors.
 
-    ``calls`` counts shots per actor id."""
+    ``calls`` counts shots per actor id; ``shots`` lists ``(actor id, shot id, device)`` of
+    every clip rendered."""
 
     MINISTUDIO_PLUGIN_API = PLUGIN_API
 
@@ -128,6 +135,7 @@ class RayClipPool:
         self.actors = list(actors)
         self.replaces_providers = tuple(providers)
         self.calls: dict[str, int] = {aid: 0 for aid, _ in self.actors}
+        self.shots: list[tuple[str, str | None, str | None]] = []
         self._specs: list[Any] = []
         self._idle: asyncio.Queue[tuple[str, Any]] | None = None
 
@@ -163,6 +171,7 @@ class RayClipPool:
             queue.put_nowait((aid, actor))
         self.calls[aid] = self.calls.get(aid, 0) + 1
         meta = dict(answer["result"])
+        self.shots.append((aid, request.shot_id, (meta.get("metadata") or {}).get("device")))
         path = Path(context.workdir) / meta["path"]
         path.write_bytes(answer["body"])
         meta["path"] = str(path)
