@@ -9,6 +9,9 @@ Tables
     ``jobs``         every paid provider job: the request key it belongs to, its state
                      (``open``: can still deliver; ``delivered``; ``failed``: ended as a job),
                      what it cost (counted once), how many attempts re-attached to it
+    ``picks``        the take the user chose for a shot (``ministudio takes --pick``): the
+                     attempt, its stored clip and the shot's request key it was made for;
+                     one row per shot id, used by the next render instead of the kept take
 
 Every write commits at once (autocommit, WAL journal), so a render killed at any point
 leaves a consistent ledger. The provider's job id is written (``add_job``) as soon as the
@@ -28,7 +31,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Ledger"]
+import attrs
+
+__all__ = ["Ledger", "Pick", "Take"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS productions (
@@ -63,7 +68,45 @@ CREATE TABLE IF NOT EXISTS cache (
   key TEXT PRIMARY KEY, kind TEXT NOT NULL, provider TEXT, model TEXT,
   media TEXT NOT NULL, meta TEXT NOT NULL, created_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS picks (
+  shot_id TEXT PRIMARY KEY, attempt_id INTEGER NOT NULL, media TEXT NOT NULL,
+  cache_key TEXT, picked_at REAL NOT NULL
+);
 """
+
+
+@attrs.frozen(kw_only=True)
+class Take:
+    """One delivered clip of a shot: a ``generate`` attempt that stored its media."""
+
+    attempt: int
+    production: int
+    shot_id: str
+    media: str
+    #: the shot's request key in the render that made it (the ``shots`` row's cache key):
+    #: a pick of this take applies only while the shot's key is the same
+    shot_key: str | None
+    provider: str | None
+    model: str | None
+    seed: int | None
+    status: str
+    cost: Decimal | None
+    started_at: float
+    finished_at: float | None
+    #: character id -> the identity record of this take (``None`` when it was not scored)
+    scores: Mapping[str, Any] | None
+
+
+@attrs.frozen(kw_only=True)
+class Pick:
+    """The take chosen for a shot."""
+
+    shot_id: str
+    attempt: int
+    media: str
+    cache_key: str | None
+    picked_at: float
+
 
 
 def _json(value: Any) -> str | None:
@@ -73,14 +116,22 @@ def _json(value: Any) -> str | None:
 class Ledger:
     """Thread-safe access to the ledger (plugins may report job ids from worker threads)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """``read_only``: open an existing ledger for reading only (no schema change, no
+        write; a table an older ledger lacks reads as empty)."""
         self.path = Path(path)
+        self.read_only = read_only
+        self._lock = threading.Lock()
+        if read_only:
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                       check_same_thread=False, timeout=5.0)
+            self._db.row_factory = sqlite3.Row
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(
             str(self.path), isolation_level=None, check_same_thread=False, timeout=30.0
         )
         self._db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
@@ -104,7 +155,12 @@ class Ledger:
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(r) for r in self._db.execute(sql, args).fetchall()]
+            try:
+                return [dict(r) for r in self._db.execute(sql, args).fetchall()]
+            except sqlite3.OperationalError as exc:
+                if self.read_only and "no such table" in str(exc):
+                    return []  # an older ledger, opened read-only: nothing recorded there
+                raise
 
     # -- productions ---------------------------------------------------------------------
 
@@ -284,6 +340,56 @@ class Ledger:
             r["scores"] = json.loads(r["scores"]) if r["scores"] else None
         return rows
 
+    # -- takes and picks -----------------------------------------------------------------
+
+    _TAKES = ("SELECT a.*, s.cache_key AS shot_key FROM attempts a LEFT JOIN shots s ON "
+              "s.production_id = a.production_id AND s.shot_id = a.shot_id WHERE "
+              "a.stage = 'generate' AND a.media IS NOT NULL")
+
+    def takes(self, shot_id: str, limit: int | None = None) -> list[Take]:
+        """Every delivered take of ``shot_id`` (all renders, identity-gate attempts
+        included), newest first."""
+        rows = self._rows(self._TAKES + " AND a.shot_id = ? ORDER BY a.id DESC LIMIT ?",
+                          (shot_id, -1 if limit is None else int(limit)))
+        return [_take(r) for r in rows]
+
+    def take(self, attempt_id: int) -> Take | None:
+        rows = self._rows(self._TAKES + " AND a.id = ?", (int(attempt_id),))
+        return _take(rows[0]) if rows else None
+
+    def take_of(self, shot_id: str, media: str) -> Take | None:
+        """The newest take of ``shot_id`` that delivered ``media`` (a take made again with
+        the same bytes is the same clip)."""
+        rows = self._rows(self._TAKES + " AND a.shot_id = ? AND a.media = ? ORDER BY a.id "
+                          "DESC LIMIT 1", (shot_id, media))
+        return _take(rows[0]) if rows else None
+
+    def pick_take(self, shot_id: str, attempt_id: int) -> Pick:
+        """Choose take ``attempt_id`` for ``shot_id`` (replacing an earlier pick). Raises
+        ``KeyError`` unless it is a delivered take of that shot."""
+        take = self.take(attempt_id)
+        if take is None or take.shot_id != shot_id:
+            raise KeyError(f"attempt {attempt_id} is not a delivered take of {shot_id}")
+        now = time.time()
+        self._exec("INSERT OR REPLACE INTO picks (shot_id, attempt_id, media, cache_key, "
+                   "picked_at) VALUES (?, ?, ?, ?, ?)",
+                   (shot_id, take.attempt, take.media, take.shot_key, now))
+        return Pick(shot_id=shot_id, attempt=take.attempt, media=take.media,
+                    cache_key=take.shot_key, picked_at=now)
+
+    def pick(self, shot_id: str) -> Pick | None:
+        rows = self._rows("SELECT * FROM picks WHERE shot_id = ?", (shot_id,))
+        return _pick(rows[0]) if rows else None
+
+    def picks(self) -> dict[str, Pick]:
+        """Shot id -> its pick."""
+        return {r["shot_id"]: _pick(r) for r in self._rows("SELECT * FROM picks ORDER BY "
+                                                           "shot_id")}
+
+    def clear_pick(self, shot_id: str) -> bool:
+        """Forget the pick of ``shot_id``; whether there was one."""
+        return bool(self._exec("DELETE FROM picks WHERE shot_id = ?", (shot_id,)).rowcount)
+
     # -- cache ---------------------------------------------------------------------------
 
     def cache_get(self, key: str) -> dict[str, Any] | None:
@@ -306,6 +412,24 @@ class Ledger:
 
     def cache_delete(self, key: str) -> None:
         self._exec("DELETE FROM cache WHERE key=?", (key,))
+
+
+def _take(r: Mapping[str, Any]) -> Take:
+    try:
+        scores = json.loads(r["scores"]) if r["scores"] else None
+    except ValueError:
+        scores = None
+    return Take(attempt=int(r["id"]), production=int(r["production_id"]), shot_id=r["shot_id"],
+                media=r["media"], shot_key=r["shot_key"], provider=r["provider"],
+                model=r["model"], seed=r["seed"], status=r["status"],
+                cost=None if r["cost"] is None else Decimal(r["cost"]),
+                started_at=float(r["started_at"]), finished_at=r["finished_at"],
+                scores=scores if isinstance(scores, dict) else None)
+
+
+def _pick(r: Mapping[str, Any]) -> Pick:
+    return Pick(shot_id=r["shot_id"], attempt=int(r["attempt_id"]), media=r["media"],
+                cache_key=r["cache_key"], picked_at=float(r["picked_at"]))
 
 
 def _plain(value: Any) -> Any:

@@ -310,6 +310,8 @@ def build_manifest(result: Any) -> dict[str, Any]:
             "clip_sha256": oc.clip_media.split("/")[-1].split(".")[0] if oc else None,
             "estimated_cost": _dec(getattr(sp, "estimated_cost", None)),
             "cost": _dec(oc.cost) if oc else None, "variants": oc.variants if oc else 0,
+            "take": {"attempt": getattr(oc, "take", None),
+                     "picked": bool(getattr(oc, "picked", False))} if oc else None,
             "identity": _identity(rep, result.out_dir), "note": oc.note if oc else "",
             "failure": attrs.asdict(rep.failure) if rep.failure else None,
             "speech": [{"kind": s.kind, "speaker": s.speaker, "text": s.text,

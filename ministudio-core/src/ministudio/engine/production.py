@@ -102,6 +102,10 @@ class ShotOutcome:
     #: character id -> the stored image of the face crops its score used (``crop_media``
     #: in ``scores``), for the report
     crops: Mapping[str, Path] = attrs.field(factory=dict)
+    #: the ledger attempt that delivered this clip (set where known), and whether it is the
+    #: take the user picked (:mod:`ministudio.engine.picks`)
+    take: int | None = None
+    picked: bool = False
 
 
 #: a finished job whose delivery fails validation this many times has ended as a job (one
@@ -345,6 +349,14 @@ class Production:
         base_key = clip_key(request)
         forced = bool({shot, getattr(plan, "key", None), getattr(plan, "shot_id", None)}
                       & self.force)
+        if forced:  # made again: a pick of an earlier take no longer holds
+            self.ledger.clear_pick(shot)
+        else:
+            from ministudio.engine.picks import picked_outcome
+
+            picked = await picked_outcome(self, plan, request, base_key)
+            if picked is not None:
+                return picked
         hit = None if forced else self.ledger.cache_get("shot:" + base_key)
         if hit and self.store.has(hit["media"]):
             out = self._outcome_from_cache(shot, request, base_key, hit)

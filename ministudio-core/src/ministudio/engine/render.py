@@ -268,7 +268,8 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
             lines_out = tuple(speech.get(_key(sp), ())) if _is_first(sp) else ()
             starts, _need = speech_layout([s.duration_s for s in lines_out])
             if oc.ok:
-                reports.append(ShotReport(id=sp.id, plan=sp, outcome=oc.result, speech=lines_out,
+                reports.append(ShotReport(id=sp.id, plan=sp, outcome=_with_take(ledger, oc.result),
+                                          speech=lines_out,
                                           placements=tuple(starts), status="cached"
                                           if oc.result.cached else "done",
                                           duration_s=oc.result.duration_s))
@@ -336,6 +337,14 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
         raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _with_take(ledger: Ledger, out: ShotOutcome) -> ShotOutcome:
+    """``out`` with the ledger attempt that delivered its clip (for the manifest)."""
+    if out.take is not None:
+        return out
+    take = ledger.take_of(out.id, out.clip_media)
+    return attrs.evolve(out, take=take.attempt) if take is not None else out
 
 
 def _first_segments(plan: Any) -> list[Any]:

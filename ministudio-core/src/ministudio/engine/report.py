@@ -146,6 +146,9 @@ def render_html(manifest: dict[str, Any], result: Any) -> str:
         rep = reps.get(s["id"])
         anchor = rep.outcome.anchor if rep is not None and rep.outcome is not None else None
         tag = "cached" if s["cached"] else s["status"]
+        take = s.get("take") or {}
+        if take.get("picked"):
+            tag = f"picked take {take.get('attempt')}"
         parts.append(f"<div class=card><div>{_img(anchor, alt=s['id'])}</div><div>")
         parts.append(
             f"<h3>{e(s['id'])}<span class=tag>{e(tag)}</span></h3>"
