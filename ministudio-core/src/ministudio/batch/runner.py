@@ -147,8 +147,8 @@ async def run_batch_async(
     spent = Decimal(0)
     reserved = Decimal(0)
     running: dict[asyncio.Task[Any], tuple[list[BatchJob], Decimal]] = {}
-    await ex.start(emit)
     try:
+        await ex.start(emit)
         emit({"event": "batch.executor", "executor": ex.name, "slots": ex.slots})
         while pending or running:
             for item in list(pending):

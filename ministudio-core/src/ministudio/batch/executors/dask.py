@@ -111,14 +111,15 @@ class DaskExecutor:
 
     async def close(self) -> None:
         def shut() -> None:
-            try:
-                self.client.unsubscribe_topic(TOPIC)
-            except Exception:  # noqa: BLE001
-                pass
-            if self._own_client and self.client is not None:
-                self.client.close()
+            if self.client is not None:
+                try:
+                    self.client.unsubscribe_topic(TOPIC)
+                except Exception:  # noqa: BLE001
+                    pass
+                if self._own_client:
+                    self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
 
-        if self.client is not None:
+        if self.client is not None or self.cluster is not None:
             await asyncio.to_thread(shut)
