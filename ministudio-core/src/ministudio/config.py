@@ -123,6 +123,7 @@ RULES: dict[str, Rule] = {
     "render.max_cost": _number(0, text=True, optional=True),
     "render.attempts": _whole(1, 20),
     "render.early_chain": _flag,
+    "render.pick_duration_tolerance_s": _number(0, 10),
     "identity.scorer": _text(optional=True),
     "identity.threshold": _number(0, 1, optional=True),
     "identity.max_attempts": _whole(1, 20),

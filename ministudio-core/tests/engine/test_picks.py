@@ -138,3 +138,31 @@ def test_a_read_only_ledger_lists_takes_and_an_old_ledger_has_no_picks(tmp_path)
     rw = Ledger(path)  # opened for writing: the schema is brought up to date
     assert rw.picks() == {}
     rw.close()
+
+
+def test_a_pick_holds_when_only_the_duration_moved_a_little(harness):
+    """An `auto` shot fits its narration, which `--force` speaks again: the shot's duration
+    moves by a few hundredths of a second, and the take the user picked still applies."""
+    fake = RetakePlugin()
+    h = harness(fake)
+    plans = chained_plans(1, 1, duration_s=2.0)
+    h.run(plans)
+    h.run(plans, force=frozenset({"s1.k1"}))
+    old = h.ledger.takes("s1.k1")[-1]
+    assert old.duration_s == 2.0 and old.loose_key
+    h.ledger.pick_take("s1.k1", old.attempt)
+
+    def lasting(seconds: float) -> list[Any]:
+        return [attrs.evolve(plans[0], request=attrs.evolve(plans[0].request,
+                                                            duration_s=seconds))]
+
+    events: list[dict[str, Any]] = []
+    prod, out = h.run(lasting(2.3), events=events)
+    assert out["s1.k1"].ok, out["s1.k1"].error
+    assert prod.provider_calls == 0 and out["s1.k1"].result.clip_media == old.media
+    [used] = [e for e in events if e["event"] == "pick"]
+    assert used["state"] == "used" and used["duration_s"] == {"take": 2.0, "shot": 2.3}
+    events.clear()
+    prod, out = h.run(lasting(3.0), events=events)  # beyond the tolerance: a changed shot
+    assert prod.provider_calls == 1 and not out["s1.k1"].result.picked
+    assert [e["state"] for e in events if e["event"] == "pick"] == ["ignored"]

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "score-identity": "ministudio.cli.identity:score_identity",
     "speak": "ministudio.cli.speak:speak",
     "studio": "ministudio.cli.studio:studio",
+    "takes": "ministudio.cli.takes:takes",
     "voices": "ministudio.cli.speak:voices",
 }
 

@@ -70,7 +70,7 @@ CREATE TABLE IF NOT EXISTS cache (
 );
 CREATE TABLE IF NOT EXISTS picks (
   shot_id TEXT PRIMARY KEY, attempt_id INTEGER NOT NULL, media TEXT NOT NULL,
-  cache_key TEXT, picked_at REAL NOT NULL
+  cache_key TEXT, loose_key TEXT, duration_s REAL, picked_at REAL NOT NULL
 );
 """
 
@@ -84,8 +84,12 @@ class Take:
     shot_id: str
     media: str
     #: the shot's request key in the render that made it (the ``shots`` row's cache key):
-    #: a pick of this take applies only while the shot's key is the same
+    #: a pick of this take applies while the shot's key is the same
     shot_key: str | None
+    #: that request's key without its duration, and its duration (ledgers written before
+    #: picks lack them): a pick also applies when only the duration moved a little
+    loose_key: str | None = None
+    duration_s: float | None = None
     provider: str | None
     model: str | None
     seed: int | None
@@ -106,6 +110,8 @@ class Pick:
     media: str
     cache_key: str | None
     picked_at: float
+    loose_key: str | None = None
+    duration_s: float | None = None
 
 
 
@@ -136,6 +142,12 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            # ledgers written before picks: the shot's request without its duration
+            for table in ("shots", "picks"):
+                have = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                for column, kind in (("loose_key", "TEXT"), ("duration_s", "REAL")):
+                    if column not in have:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             # ledgers written before the jobs table: jobs of killed renders are still open
             self._db.execute(
                 "INSERT OR IGNORE INTO jobs (job_id, provider, cache_key, model, status, cost, "
@@ -212,6 +224,11 @@ class Ledger:
                 f"UPDATE shots SET {sets} WHERE production_id=? AND shot_id=?",
                 (*(_plain(v) for v in cols.values()), production_id, shot_id),
             )
+
+    def shot(self, production_id: int, shot_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM shots WHERE production_id=? AND shot_id=?",
+                          (production_id, shot_id))
+        return rows[0] if rows else None
 
     def shots(self, production_id: int) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM shots WHERE production_id=?", (production_id,))
@@ -342,9 +359,16 @@ class Ledger:
 
     # -- takes and picks -----------------------------------------------------------------
 
-    _TAKES = ("SELECT a.*, s.cache_key AS shot_key FROM attempts a LEFT JOIN shots s ON "
-              "s.production_id = a.production_id AND s.shot_id = a.shot_id WHERE "
-              "a.stage = 'generate' AND a.media IS NOT NULL")
+    @property
+    def _TAKES(self) -> str:  # noqa: N802 - a query
+        with self._lock:
+            have = {r["name"] for r in self._db.execute("PRAGMA table_info(shots)")}
+        extra = ", ".join(f"s.{c} AS {a}" if c in have else f"NULL AS {a}"
+                          for c, a in (("loose_key", "loose_key"),
+                                       ("duration_s", "shot_duration_s")))
+        return (f"SELECT a.*, s.cache_key AS shot_key, {extra} FROM attempts a LEFT JOIN "
+                "shots s ON s.production_id = a.production_id AND s.shot_id = a.shot_id "
+                "WHERE a.stage = 'generate' AND a.media IS NOT NULL")
 
     def takes(self, shot_id: str, limit: int | None = None) -> list[Take]:
         """Every delivered take of ``shot_id`` (all renders, identity-gate attempts
@@ -357,11 +381,12 @@ class Ledger:
         rows = self._rows(self._TAKES + " AND a.id = ?", (int(attempt_id),))
         return _take(rows[0]) if rows else None
 
-    def take_of(self, shot_id: str, media: str) -> Take | None:
+    def take_of(self, shot_id: str, media: str, cache_key: str | None = None) -> Take | None:
         """The newest take of ``shot_id`` that delivered ``media`` (a take made again with
-        the same bytes is the same clip)."""
-        rows = self._rows(self._TAKES + " AND a.shot_id = ? AND a.media = ? ORDER BY a.id "
-                          "DESC LIMIT 1", (shot_id, media))
+        the same bytes is the same clip), one made for ``cache_key`` first."""
+        rows = self._rows(self._TAKES + " AND a.shot_id = ? AND a.media = ? ORDER BY "
+                          "(s.cache_key IS ?) DESC, a.id DESC LIMIT 1",
+                          (shot_id, media, cache_key))
         return _take(rows[0]) if rows else None
 
     def pick_take(self, shot_id: str, attempt_id: int) -> Pick:
@@ -372,10 +397,12 @@ class Ledger:
             raise KeyError(f"attempt {attempt_id} is not a delivered take of {shot_id}")
         now = time.time()
         self._exec("INSERT OR REPLACE INTO picks (shot_id, attempt_id, media, cache_key, "
-                   "picked_at) VALUES (?, ?, ?, ?, ?)",
-                   (shot_id, take.attempt, take.media, take.shot_key, now))
+                   "loose_key, duration_s, picked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (shot_id, take.attempt, take.media, take.shot_key, take.loose_key,
+                    take.duration_s, now))
         return Pick(shot_id=shot_id, attempt=take.attempt, media=take.media,
-                    cache_key=take.shot_key, picked_at=now)
+                    cache_key=take.shot_key, picked_at=now, loose_key=take.loose_key,
+                    duration_s=take.duration_s)
 
     def pick(self, shot_id: str) -> Pick | None:
         rows = self._rows("SELECT * FROM picks WHERE shot_id = ?", (shot_id,))
@@ -420,7 +447,8 @@ def _take(r: Mapping[str, Any]) -> Take:
     except ValueError:
         scores = None
     return Take(attempt=int(r["id"]), production=int(r["production_id"]), shot_id=r["shot_id"],
-                media=r["media"], shot_key=r["shot_key"], provider=r["provider"],
+                media=r["media"], shot_key=r["shot_key"], loose_key=r.get("loose_key"),
+                duration_s=r.get("shot_duration_s"), provider=r["provider"],
                 model=r["model"], seed=r["seed"], status=r["status"],
                 cost=None if r["cost"] is None else Decimal(r["cost"]),
                 started_at=float(r["started_at"]), finished_at=r["finished_at"],
@@ -429,7 +457,8 @@ def _take(r: Mapping[str, Any]) -> Take:
 
 def _pick(r: Mapping[str, Any]) -> Pick:
     return Pick(shot_id=r["shot_id"], attempt=int(r["attempt_id"]), media=r["media"],
-                cache_key=r["cache_key"], picked_at=float(r["picked_at"]))
+                cache_key=r["cache_key"], picked_at=float(r["picked_at"]),
+                loose_key=r.get("loose_key"), duration_s=r.get("duration_s"))
 
 
 def _plain(value: Any) -> Any:

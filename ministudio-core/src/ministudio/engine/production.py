@@ -349,11 +349,11 @@ class Production:
         base_key = clip_key(request)
         forced = bool({shot, getattr(plan, "key", None), getattr(plan, "shot_id", None)}
                       & self.force)
+        from ministudio.engine.picks import loose_key, picked_outcome
+
         if forced:  # made again: a pick of an earlier take no longer holds
             self.ledger.clear_pick(shot)
         else:
-            from ministudio.engine.picks import picked_outcome
-
             picked = await picked_outcome(self, plan, request, base_key)
             if picked is not None:
                 return picked
@@ -363,12 +363,14 @@ class Production:
             if out is not None:
                 self.ledger.set_shot(self.production_id, shot, "cached", cache_key=base_key,
                                      clip=out.clip_media, anchor=out.anchor_media, cost="0",
-                                     cached=True)
+                                     cached=True, loose_key=loose_key(request),
+                                     duration_s=request.duration_s)
                 self.emit({"event": "shot", "shot": shot, "state": "cached",
                            "scores": _plain_scores(out.scores)})
                 return out
 
-        self.ledger.set_shot(self.production_id, shot, "running", cache_key=base_key)
+        self.ledger.set_shot(self.production_id, shot, "running", cache_key=base_key,
+                             loose_key=loose_key(request), duration_s=request.duration_s)
         pricing = effective_pricing(spec.name, model.id, model.pricing, self.pricing)
         estimate = pricing.estimate_request(request) if pricing else Decimal(0)
         max_variants = max(1, int(self.settings.get("identity.max_attempts", 3) or 1))

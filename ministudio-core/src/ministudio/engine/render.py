@@ -343,7 +343,7 @@ def _with_take(ledger: Ledger, out: ShotOutcome) -> ShotOutcome:
     """``out`` with the ledger attempt that delivered its clip (for the manifest)."""
     if out.take is not None:
         return out
-    take = ledger.take_of(out.id, out.clip_media)
+    take = ledger.take_of(out.id, out.clip_media, out.cache_key)
     return attrs.evolve(out, take=take.attempt) if take is not None else out
 
 

@@ -367,24 +367,120 @@ async def shot_takes(request: Request) -> JSONResponse:
       - {name: shot, in: query, required: true, description: "shot id (scene.shot)",
          schema: {type: string}}
     responses:
-      200: {description: "{shot, takes: [{attempt, production, seed, status, kept, url,
-        identity: {character: {score, threshold, passed, kind, crop_url}}}]}"}
+      200: {description: "{shot, takes: [{attempt, production, seed, status, cost, kept,
+        picked, current, url, identity: {character: {score, threshold, passed, kind,
+        crop_url}}}]}: `kept` the last render's take, `picked` the one chosen with POST
+        /api/pick, `current` made for the shot as it is now (a pick of another is ignored)"}
     """
     studio = studio_of(request)
     path = studio.film_path(request.path_params["film"])
     shot = request.query_params.get("shot")
     if not shot:
         raise ApiError("'shot' is required, e.g. ?shot=scene.shot")
-    last = await run_in_threadpool(last_render, studio.root, path)
-    kept = next((s.get("clip_sha256") for s in (last or {}).get("shots", [])
-                 if s.get("id") == shot), None)
-    rows = await run_in_threadpool(takes, path, shot, kept)
+    rows = await _takes_rows(studio, path, shot)
     rel = studio.rel(path)
     for row in rows:
         row["url"] = _media_url(rel, row.pop("media"))
         for rec in row["identity"].values():
             rec["crop_url"] = _media_url(rel, rec.pop("crop"))
     return JSONResponse({"film": rel, "shot": shot, "takes": rows})
+
+
+def _attempt(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ApiError("'attempt' must be a take's attempt number (from GET /api/takes), or "
+                       "null to forget the pick")
+    return value
+
+
+async def pick_take(request: Request) -> JSONResponse:
+    """Choose a take of a shot for the film (or forget the pick): the next render uses it
+    without a provider call. Nothing is rendered here; start a render to see it in the film.
+    ---
+    summary: Pick a shot's take
+    description: The shots continuing from this one start from the picked take's last
+      frame, so the next render generates them again (unless that exact request is cached);
+      `regenerates` names them with their estimated cost. A pick is ignored by a render
+      while the shot differs from the one the take was made for (its prompt, provider or
+      start frame changed); `current` says whether it matches the last render's shot.
+    parameters:
+      - {name: film, in: path, required: true, schema: {type: string}}
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [shot, attempt]
+            properties:
+              shot: {type: string, description: "shot id (scene.shot)"}
+              attempt: {type: integer, nullable: true, description: "the take's attempt
+                number from GET /api/takes; null forgets the pick"}
+    responses:
+      200: {description: "{film, shot, picked: {attempt} or null, current, render_needed,
+        regenerates: [shot ids], estimated_cost, currency}"}
+      400: {description: not a take of that shot}
+      404: {description: the film was never rendered}
+      422: {description: the film has problems}
+    """
+    from ministudio.engine.ledger import Ledger
+    from ministudio.engine.picks import continuing
+
+    studio = studio_of(request)
+    path = studio.film_path(request.path_params["film"])
+    data = await body_json(request)
+    shot = _text_field(data, "shot")
+    assert shot is not None
+    if "attempt" not in data:
+        raise ApiError("'attempt' is required (null forgets the pick)")
+    attempt = _attempt(data.get("attempt"))
+    ledger_path = path.parent / ".ministudio" / "ledger.sqlite"
+    if not ledger_path.is_file():
+        raise ApiError(f"{studio.rel(path)} has not been rendered yet: no takes", 404)
+    _film, result = await run_in_threadpool(_plan, studio, path, None)
+    if shot not in {sp.id for sp in result.shots}:
+        raise ApiError(f"no shot {shot[:80]!r} in {studio.rel(path)}")
+
+    def write() -> Any:
+        ledger = Ledger(ledger_path)
+        try:
+            if attempt is None:
+                return None, ledger.clear_pick(shot)
+            try:
+                return ledger.pick_take(shot, attempt), True
+            except KeyError:
+                raise ApiError(f"{shot}: no take {attempt} (see GET /api/takes)") from None
+        finally:
+            ledger.close()
+
+    chosen, changed = await run_in_threadpool(write)
+    current = False
+    if chosen is not None:
+        rows = await _takes_rows(studio, path, shot)
+        current = any(r["current"] for r in rows if r["attempt"] == chosen.attempt)
+    follow = continuing(result.shots, shot)
+    cost = sum((Decimal(sp.estimated_cost or 0) for sp in follow), Decimal(0))
+    log.info("studio.take.picked", film=studio.rel(path), shot=shot, attempt=attempt)
+    return JSONResponse({
+        "film": studio.rel(path), "shot": shot,
+        "picked": None if chosen is None else {"attempt": chosen.attempt},
+        "current": current, "render_needed": bool(changed),
+        "regenerates": [sp.id for sp in follow], "estimated_cost": str(cost),
+        "currency": result.currency})
+
+
+async def _takes_rows(studio: Studio, path: Path, shot: str) -> list[dict[str, Any]]:
+    """:func:`~ministudio.studio.films.takes` for ``shot`` against the last render."""
+    last = await run_in_threadpool(last_render, studio.root, path)
+    record = next((s for s in (last or {}).get("shots", []) if s.get("id") == shot), {})
+    tolerance = studio.settings(path.parent).get("render.pick_duration_tolerance_s")
+    return await run_in_threadpool(
+        lambda: takes(path, shot, record.get("clip_sha256"),
+                      kept_attempt=(record.get("take") or {}).get("attempt"),
+                      production=(last or {}).get("production_id"),
+                      current_key=record.get("cache_key"),
+                      tolerance=None if tolerance is None else float(tolerance)))
 
 
 async def stored_media(request: Request) -> Response:
@@ -660,6 +756,7 @@ def api_routes() -> list[Route]:
         Route("/output/{film:path}", output, methods=["GET"]),
         Route("/takes/{film:path}", shot_takes, methods=["GET"]),
         Route("/media/{film:path}", stored_media, methods=["GET"]),
+        Route("/pick/{film:path}", pick_take, methods=["POST"]),
         Route("/draft", draft, methods=["POST"]),
         Route("/renders", create_render, methods=["POST"]),
         Route("/renders", list_renders, methods=["GET"]),

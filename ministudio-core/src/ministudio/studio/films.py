@@ -229,44 +229,56 @@ def media_path(film_path: Path, name: str) -> Path:
     return path
 
 
-def takes(film_path: Path, shot: str, kept: str | None = None, limit: int = 24) -> list[dict[str, Any]]:
+def takes(film_path: Path, shot: str, kept: str | None = None, limit: int = 24, *,
+          kept_attempt: int | None = None, production: int | None = None,
+          current_key: str | None = None, tolerance: float | None = None
+          ) -> list[dict[str, Any]]:
     """Every delivered take of ``shot`` in the project's ledger, newest first: the clip and
-    its identity crops as stored-media names, seed, scores, and whether it is ``kept`` (the
-    newest take with the last render's clip, by content hash)."""
+    its identity crops as stored-media names, seed, cost, scores, whether it is ``kept`` (the
+    last render's take: ``kept_attempt`` from its manifest, else the newest take with the
+    clip hash ``kept``), ``picked`` (the project's pick for the shot) and ``current`` (made
+    for the shot as the last render, ``production``, asked for it: a pick of a take that is
+    not current is ignored by the next render)."""
     import sqlite3
 
-    ledger = film_path.parent / ".ministudio" / "ledger.sqlite"
-    if not ledger.is_file():
+    from ministudio.engine.ledger import Ledger
+    from ministudio.engine.picks import DURATION_TOLERANCE_S, current_request, made_for
+
+    path = film_path.parent / ".ministudio" / "ledger.sqlite"
+    if not path.is_file():
         return []
-    db = sqlite3.connect(f"{ledger.as_uri()}?mode=ro", uri=True, timeout=5)
     try:
-        rows = db.execute(
-            "SELECT id, production_id, seed, status, started_at, finished_at, media, scores "
-            "FROM attempts WHERE shot_id = ? AND stage = 'generate' AND media IS NOT NULL "
-            "ORDER BY id DESC LIMIT ?", (shot, limit)).fetchall()
+        ledger = Ledger(path, read_only=True)
+    except sqlite3.Error:
+        return []
+    try:
+        rows = ledger.takes(shot, limit=limit)
+        pick = ledger.pick(shot)
+        key, loose, duration = current_request(ledger, production, shot, current_key)
     except sqlite3.Error:
         return []
     finally:
-        db.close()
+        ledger.close()
+    if kept_attempt is None and kept:  # a manifest from before it named the take
+        kept_attempt = next((t.attempt for t in rows if Path(t.media).stem == kept), None)
     out = []
-    found = False  # the newest take with the kept clip's bytes is the kept one (a take made
-    # again with the same bytes, e.g. by a deterministic model, is the same clip)
-    for aid, production, seed, status, started, finished, media, scores_json in rows:
-        try:
-            scores = json.loads(scores_json) if scores_json else {}
-        except ValueError:
-            scores = {}
+    for take in rows:
         identity = {}
-        for who, rec in (scores.items() if isinstance(scores, dict) else ()):
+        for who, rec in (take.scores or {}).items():
             if isinstance(rec, dict):
                 identity[who] = {k: rec.get(k) for k in ("name", "score", "threshold", "passed",
                                                           "kind", "note")}
                 crop = rec.get("crop_media")
                 identity[who]["crop"] = crop if isinstance(crop, str) and MEDIA_NAME.match(
                     crop) else None
-        out.append({"attempt": aid, "production": production, "seed": seed, "status": status,
-                    "started_at": started, "finished_at": finished, "media": media,
-                    "kept": bool(kept) and not found and Path(media).stem == kept,
+        out.append({"attempt": take.attempt, "production": take.production, "seed": take.seed,
+                    "status": take.status, "started_at": take.started_at,
+                    "finished_at": take.finished_at, "media": take.media,
+                    "cost": None if take.cost is None else str(take.cost),
+                    "provider": take.provider, "model": take.model,
+                    "kept": kept_attempt is not None and take.attempt == kept_attempt,
+                    "picked": pick is not None and pick.attempt == take.attempt,
+                    "current": made_for(take, key, loose, duration, DURATION_TOLERANCE_S
+                                        if tolerance is None else tolerance),
                     "identity": identity})
-        found = found or out[-1]["kept"]
     return out

@@ -354,33 +354,62 @@ async function watchPage() {
     const box = document.getElementById("takes");
     if (!box) return;
     if (!res.ok || !res.data.takes.length) { box.replaceChildren(h("p", {class: "muted"}, res.ok ? "none stored" : res.data.error)); return; }
-    box.replaceChildren(...res.data.takes.map((t) => h("figure", {class: "take-card" + (t.kept ? " kept" : ""), "data-attempt": t.attempt},
+    box.replaceChildren(...res.data.takes.map((t) => h("figure", {class: "take-card" + (t.kept ? " kept" : "") + (t.picked ? " picked" : ""), "data-attempt": t.attempt},
       t.url ? h("video", {src: t.url + "#t=0.3", controls: true, muted: true, preload: "metadata"}) : null,
-      h("figcaption", {}, t.kept ? badge("kept") : null, ` render ${t.production} · seed ${t.seed === null ? "–" : t.seed}`,
+      h("figcaption", {}, t.kept ? badge("kept") : null, t.picked ? badge("picked") : null,
+        ` take ${t.attempt} · render ${t.production} · seed ${t.seed === null ? "–" : t.seed}`,
+        t.current ? null : h("span", {class: "muted", title: "made for an earlier version of this shot"}, " · old"),
+        t.kept ? null : h("button", {type: "button", class: "small use-take", "data-attempt": t.attempt,
+          title: t.current ? "use this take in the film (no provider call)" : "made for an earlier version of this shot: a render ignores it while the shot differs",
+          onclick: () => useTake(s, t)}, "Use this take"),
         h("div", {class: "crops"}, ...Object.entries(t.identity).map(([who, r]) => h("span", {class: "crop"},
           r.crop_url ? h("img", {src: r.crop_url, alt: (r.name || who) + " identity crop"}) : null,
           `${r.name || who} ${r.score === null || r.score === undefined ? "n/a" : Number(r.score).toFixed(2)}${r.passed ? " ✓" : r.passed === false ? " ✗" : ""}`)))))));
   }
 
-  async function rerender(s) {
+  // a render of the film (forcing `force` shots), followed in the re-render panel; on
+  // success the page reloads and shows `reopen` again
+  async function renderAgain(s, force, what, confirmed) {
     const box = document.getElementById("rerender");
     const lineEl = document.getElementById("rerender-line");
     box.hidden = false;
-    let res = await api("POST", "renders", {film, force: [s.id]});
-    if (res.status === 428 && window.confirm(res.data.error)) res = await api("POST", "renders", {film, force: [s.id], confirm: true});
-    if (!res.ok) { lineEl.textContent = res.data.error; return; }
+    delete lineEl.dataset.state;
+    let res = await api("POST", "renders", confirmed ? {film, force, confirm: true} : {film, force});
+    if (res.status === 428 && window.confirm(res.data.error)) res = await api("POST", "renders", {film, force, confirm: true});
+    if (!res.ok) { lineEl.textContent = res.data.error; lineEl.dataset.state = "failed"; return; }
     const upd = (st) => {
       const row = st.shots.find((r) => r.id === s.id);
-      lineEl.textContent = `re-rendering ${s.id}: ${st.phase}${row ? " · " + row.state : ""} · ${st.elapsed_s} s`;
+      lineEl.textContent = `${what} ${s.id}: ${st.phase}${row ? " · " + row.state : ""} · ${st.elapsed_s} s`;
       document.getElementById("rerender-bar").style.width = progressOf(st) + "%";
     };
     upd(res.data);
-    follow(res.data, upd, (st) => {
-      lineEl.textContent = st.state === "done" ? `re-rendered ${s.id}: done` : `re-render ${st.state}: ${st.error || ""}`;
-      lineEl.dataset.state = st.state;
+    follow(res.data, upd, async (st) => {
+      lineEl.textContent = st.state === "done" ? `${what} ${s.id}: done` : `${what} ${st.state}: ${st.error || ""}`;
       if (st.state === "done") document.getElementById("rerender-bar").style.width = "100%";
-      if (st.state === "done") watchPage();
+      if (st.state === "done") {
+        await watchPage();
+        const fresh = document.querySelector(`.shot-chip[data-shot='${CSS.escape(s.id)}']`);
+        if (fresh) fresh.click();  // the shot again, with its new kept take
+      }
+      lineEl.dataset.state = st.state;
     });
+  }
+
+  function rerender(s) { return renderAgain(s, [s.id], "re-rendering"); }
+
+  async function useTake(s, t) {
+    const lineEl = document.getElementById("rerender-line");
+    const res = await api("POST", "pick/" + filmUrl, {shot: s.id, attempt: t.attempt});
+    if (!res.ok) { document.getElementById("rerender").hidden = false; lineEl.textContent = res.data.error; return; }
+    const after = res.data.regenerates.length ?
+      ` ${res.data.regenerates.join(", ")} continue${res.data.regenerates.length === 1 ? "s" : ""} from it and will be generated again (estimated ${money(res.data.estimated_cost, res.data.currency)}).` : "";
+    const paid = res.data.regenerates.length && Number(res.data.estimated_cost) > 0;
+    if (paid && !window.confirm(`Use take ${t.attempt} for ${s.id}?${after}`)) {
+      document.getElementById("rerender").hidden = false;
+      lineEl.textContent = `take ${t.attempt} is picked for ${s.id}; the next render uses it.${after}`;
+      return;
+    }
+    await renderAgain(s, [], `using take ${t.attempt} for`, paid);
   }
 }
 
