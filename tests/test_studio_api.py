@@ -192,3 +192,52 @@ def test_a_paid_render_needs_confirmation_and_can_be_cancelled(
     assert api.get("/api/renders?active=1").json()["renders"] == []
     # the project is free again at once
     assert api.post("/api/renders", json={"film": "paid/film.yaml"}).status_code == 428
+
+
+def test_pick_another_take_then_render_uses_it(tmp_path: Path, studio_server, init_film) -> None:
+    init_film(tmp_path / "a")
+    studio = studio_server(tmp_path)
+    api = studio.client
+    assert studio.wait(api.post("/api/renders", json={"film": "a/film.yaml"}).json()["id"]
+                       )["state"] == "done"
+    forced = api.post("/api/renders", json={"film": "a/film.yaml", "force": ["hello.wave"]})
+    assert studio.wait(forced.json()["id"])["state"] == "done"
+    takes = api.get("/api/takes/a/film.yaml", params={"shot": "hello.wave"}).json()["takes"]
+    assert len(takes) == 2 and [t["kept"] for t in takes] == [True, False]
+    assert not any(t["picked"] for t in takes) and all(t["current"] for t in takes)
+    old = takes[1]["attempt"]
+
+    # refusals: JSON errors, nothing recorded
+    for body, status in (({"shot": "hello.wave", "attempt": "x"}, 400),
+                         ({"shot": "hello.wave"}, 400),
+                         ({"shot": "hello.chart", "attempt": old}, 400),  # another shot's
+                         ({"shot": "no.such", "attempt": old}, 400)):
+        res = api.post("/api/pick/a/film.yaml", json=body)
+        assert res.status_code == status and res.json()["error"], (body, res.text)
+    assert api.post("/api/pick/a/film.yaml", json={"shot": "hello.wave", "attempt": old},
+                    headers={"Origin": "http://evil.example"}).status_code == 403
+    assert not any(t["picked"] for t in api.get(
+        "/api/takes/a/film.yaml", params={"shot": "hello.wave"}).json()["takes"])
+
+    picked = api.post("/api/pick/a/film.yaml", json={"shot": "hello.wave", "attempt": old})
+    assert picked.status_code == 200, picked.text
+    body = picked.json()
+    assert body["picked"] == {"attempt": old} and body["current"] and body["render_needed"]
+    assert body["regenerates"] == ["hello.chart"] and Decimal(body["estimated_cost"]) == 0
+    done = studio.wait(api.post("/api/renders", json={"film": "a/film.yaml"}).json()["id"])
+    assert done["state"] == "done", done["error"]
+    manifest = json.loads((tmp_path / "a" / "out" / "film" / "manifest.json").read_text())
+    wave = manifest["shots"][0]
+    assert wave["take"] == {"attempt": old, "picked": True} and wave["cached"] is True
+    assert wave["attempts"] == []  # no provider call for the picked shot
+    assert done["shots"][0]["picked"] is True and done["shots"][0]["take"] == old
+    takes = api.get("/api/takes/a/film.yaml", params={"shot": "hello.wave"}).json()["takes"]
+    assert [(t["attempt"], t["kept"], t["picked"]) for t in takes] == [
+        (takes[0]["attempt"], False, False), (old, True, True)]
+    # forget it: the next render keeps the identity gate's take again
+    gone = api.post("/api/pick/a/film.yaml", json={"shot": "hello.wave", "attempt": None})
+    assert gone.status_code == 200 and gone.json()["picked"] is None
+    assert studio.wait(api.post("/api/renders", json={"film": "a/film.yaml"}).json()["id"]
+                       )["state"] == "done"
+    manifest = json.loads((tmp_path / "a" / "out" / "film" / "manifest.json").read_text())
+    assert manifest["shots"][0]["take"] == {"attempt": takes[0]["attempt"], "picked": False}
