@@ -1,6 +1,6 @@
 """The studio in a real browser (Debian's headless Chromium driven by Playwright): open it,
 break the film and see the located error at its line, fix it, plan, render offline with live
-progress, play the film to its end, re-render one shot, download the film.
+progress, play the film to its end, re-render one shot, pick its other take, download the film.
 
 A screenshot of every step is saved under ``MINISTUDIO_STUDIO_SCREENSHOTS`` (a folder) when
 set, else under the test's temporary folder. Runs wherever ``/usr/bin/chromium`` exists; in CI
@@ -179,6 +179,23 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
         assert page.locator("#takes .crop img").count() == 2
         snap("rerendered-shot")
 
+        # 7b. pick the other take: the film is assembled again (nothing generated), and the
+        # shot shows that take as kept and picked
+        other = page.locator("#takes .take-card:not(.kept)")
+        assert other.count() == 1
+        attempt = other.get_attribute("data-attempt")
+        assert attempt
+        other.locator("button.use-take").click()
+        wait_js(
+            "document.getElementById('rerender-line').dataset.state === 'done'", timeout=LONG)
+        wait_js(f"!!document.querySelector(\"#takes .take-card.kept.picked[data-attempt='{attempt}']\")")
+        assert page.locator("#takes .take-card.kept").count() == 1
+        assert page.locator("#takes .take-card.kept button.use-take").count() == 0
+        manifest = json.loads((root / "hello" / "out" / "film" / "manifest.json").read_text())
+        assert manifest["shots"][1]["take"] == {"attempt": int(attempt), "picked": True}
+        assert manifest["provider_calls"] == 0
+        snap("picked-take")
+
         # 8. download the film (and the sidecars are offered)
         for name in ("srt", "vtt", "timeline", "report", "manifest"):
             assert page.locator(f"#download-{name}").count() == 1, name
@@ -216,7 +233,7 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
         snap("api-docs")
         assert errors == [], errors
         browser.close()
-    assert len(list(shots_dir.glob("*.png"))) >= 15
+    assert len(list(shots_dir.glob("*.png"))) >= 16
 
 
 def test_a_paid_render_shows_its_estimate_and_can_be_cancelled_in_a_browser(

@@ -330,7 +330,7 @@ async function watchPage() {
     box.hidden = false;
     const ident = Object.entries(s.identity || {});
     box.replaceChildren(h("div", {},
-      h("h3", {}, s.id, " ", badge(s.status)),
+      h("h3", {}, s.id, " ", badge(s.status), s.take && s.take.picked ? [" ", badge("picked")] : null),
       s.clip_url ? h("video", {class: "take", src: s.clip_url + "#t=0.3", controls: true, muted: true, preload: "metadata"}) : null,
       h("p", {class: "muted"}, `${s.provider}/${s.model} · seed ${s.seed} · ${s.variants || 1} take(s) · cost ${money(s.cost)}`),
       s.note ? h("p", {class: "warn"}, s.note) : null,
@@ -399,6 +399,7 @@ async function watchPage() {
 
   async function useTake(s, t) {
     const lineEl = document.getElementById("rerender-line");
+    delete lineEl.dataset.state;
     const res = await api("POST", "pick/" + filmUrl, {shot: s.id, attempt: t.attempt});
     if (!res.ok) { document.getElementById("rerender").hidden = false; lineEl.textContent = res.data.error; return; }
     const after = res.data.regenerates.length ?
