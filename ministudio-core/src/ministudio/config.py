@@ -32,7 +32,8 @@ __all__ = ["DEFAULTS", "RULES", "Settings", "load_settings", "mask", "provider_s
 
 DEFAULTS: dict[str, Any] = {
     "defaults": {"provider": "animatic", "model": None, "speech_provider": "piper", "voice": None},
-    "render": {"concurrency": 4, "max_cost": None, "attempts": 4},
+    "render": {"concurrency": 4, "max_cost": None, "attempts": 4, "early_chain": True,
+               "pick_duration_tolerance_s": 0.5},
     "identity": {"scorer": None, "threshold": None, "max_attempts": 3, "gate_on_look": False},
     "media": {"codec": "libx264", "crf": 20, "preset": "veryfast", "anchor_frame": None},
     "plugins": {"disabled": []},

@@ -46,7 +46,7 @@ def problems(tmp_path: Path, *overrides: str, env: dict[str, str] | None = None,
      "got text 'titlecard' (from --set)"),
     ("defaults.provider=", "defaults.provider: expected a name (text), got text '' (from --set)"),
     ("render.concurency=2", "render.concurency: unknown setting (did you mean 'concurrency'?) (from --set)"),
-    ("render=5", "render: expected a table of settings (concurrency, max_cost, attempts), got 5 (from --set)"),
+    ("render=5", "render: expected a table of settings (concurrency, max_cost, attempts, early_chain, pick_duration_tolerance_s), got 5 (from --set)"),
     ("render.concurrency.x=1", "render.concurrency: expected a whole number from 1 to 64, got a table (from --set)"),
     ("=5", "--set '=5': expected KEY=VALUE with a dotted KEY, e.g. render.concurrency=2"),
     ("render..concurrency=5", "--set 'render..concurrency=5': expected KEY=VALUE with a dotted KEY, "

@@ -117,6 +117,9 @@ class Run:
                 if ev.get("state") in ("done", "cached") and row.get("t0") and ev.get("t"):
                     done_times.append(float(ev["t"]) - float(row["t0"]))
                 row.update({k: v for k, v in ev.items() if k not in ("event", "shot", "t")})
+            elif kind == "pick" and ev.get("shot"):  # shown with the shot: why it was ignored
+                row = shots.setdefault(ev["shot"], {"state": "waiting"})
+                row["reason"] = ev.get("reason") or f"picked take {ev.get('attempt')}"
             elif kind == "attempt" and ev.get("cost"):
                 with contextlib.suppress(TypeError, ValueError):
                     cost += float(ev["cost"])
