@@ -14,10 +14,10 @@ from ministudio.cli import AppState, emit_json
 __all__ = ["takes"]
 
 
-def _last_shot(film: Path, shot: str) -> dict[str, Any] | None:
-    """The shot's record in the last render's manifest (default output folder), with the
-    render's ``production_id``, or None."""
-    manifest = film.parent / "out" / film.stem / "manifest.json"
+def _last_shot(film: Path, shot: str, out: Path | None = None) -> dict[str, Any] | None:
+    """The shot's record in the last render's manifest (in ``out``, default the film's
+    default output folder), with the render's ``production_id``, or None."""
+    manifest = (out if out is not None else film.parent / "out" / film.stem) / "manifest.json"
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -73,10 +73,13 @@ def _state(row: dict[str, Any]) -> str:
 @click.option("--pick", "pick", type=int, metavar="ATTEMPT",
               help="Use this take (its attempt number) for the shot from the next render on.")
 @click.option("--unpick", is_flag=True, help="Forget the shot's pick: back to the kept take.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder the film was rendered into, for which take it kept "
+                   "(default: out/<film name> next to the film).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def takes(state: AppState, film: Path, shot: str, pick: int | None, unpick: bool,
-          as_json: bool) -> None:
+          out: Path | None, as_json: bool) -> None:
     """List every take of SHOT (scene.shot) the project has made, and pick one for the film.
 
     A take is a delivered clip (all renders, identity-gate attempts included). `kept`: the
@@ -97,7 +100,7 @@ def takes(state: AppState, film: Path, shot: str, pick: int | None, unpick: bool
     if not path.is_file():
         raise ConfigError(f"{film.name} has not been rendered yet: no takes",
                           hint=f"ministudio render {film.name}")
-    last = _last_shot(film, shot)
+    last = _last_shot(film, shot, out)
     tolerance = float(state.settings(film.parent).get("render.pick_duration_tolerance_s",
                                                       DURATION_TOLERANCE_S) or 0)
     if pick is None and not unpick:
