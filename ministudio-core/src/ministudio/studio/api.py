@@ -702,8 +702,11 @@ async def render_events(request: Request) -> StreamingResponse:
       200: {description: "text/event-stream (or application/x-ndjson)"}
       404: {description: no such render}
     """
-    studio = studio_of(request)
-    run = _run(request)
+    return stream_events(request, studio_of(request).runs, _run(request))
+
+
+def stream_events(request: Request, runs: RunManager, run: Any) -> StreamingResponse:
+    """A run's (render's or batch's) events as SSE or JSON lines, then an ``end`` event."""
     jsonl = request.query_params.get("format") == "jsonl"
     try:
         start = int(request.headers.get("last-event-id", "-1")) + 1
@@ -712,7 +715,7 @@ async def render_events(request: Request) -> StreamingResponse:
         raise ApiError("'from' and Last-Event-ID must be whole numbers") from None
 
     async def stream() -> Any:
-        async for i, event in studio.runs.follow(run, start):
+        async for i, event in runs.follow(run, start):
             if event is None:
                 if not jsonl:
                     yield ": still running\n\n"
@@ -745,6 +748,7 @@ async def cancel_render(request: Request) -> JSONResponse:
 
 
 def api_routes() -> list[Route]:
+    from ministudio.studio.batches import batch_routes
     from ministudio.studio.openapi import openapi_json
 
     return [
@@ -763,6 +767,7 @@ def api_routes() -> list[Route]:
         Route("/renders/{run}", get_render, methods=["GET"]),
         Route("/renders/{run}/events", render_events, methods=["GET"]),
         Route("/renders/{run}/cancel", cancel_render, methods=["POST"]),
+        *batch_routes(),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
     ]
 

@@ -9,6 +9,9 @@ One render per project (film folder) at a time: a second is refused with
 :class:`RenderBusy` (the studio's own renders are checked first, then the project's OS lock,
 so a render started from a terminal counts too). Several projects render at once up to
 ``studio.max_renders`` (setting, default 2); renders beyond that wait as ``queued``.
+
+A batch (:mod:`ministudio.studio.batches`) is a :class:`Run` too: one ``ministudio batch
+--json`` process that holds every project it names and ``slots`` of the bound.
 """
 
 from __future__ import annotations
@@ -88,10 +91,30 @@ class Run:
     stderr: collections.deque[str] = attrs.field(factory=lambda: collections.deque(maxlen=40))
     changed: asyncio.Condition = attrs.field(factory=asyncio.Condition)
     proc: Any = None
+    #: how many of the studio's render slots it takes while it runs
+    slots: int = 1
+    kind = "render"
 
     @property
     def project(self) -> Path:
         return self.film.parent
+
+    @property
+    def cwd(self) -> Path:
+        """Where its process runs."""
+        return self.project
+
+    def holds(self, project: Path) -> bool:
+        """True when this run renders ``project`` (one run per project at a time)."""
+        return self.project == project
+
+    def succeeded(self) -> bool:
+        """Its process ended well (called once it has exited)."""
+        return self.returncode == 0 and any(e.get("event") == "render.done" for e in self.events)
+
+    def failure_note(self) -> str | None:
+        """Why it failed, from its own events (None: the manager reads its stderr)."""
+        return None
 
     def summary(self) -> dict[str, Any]:
         """Status as the API shows it: state, per-shot progress, cost so far, ETA."""
@@ -159,6 +182,9 @@ class RunManager:
         self.global_args = list(global_args)
         self.python = python or sys.executable
         self.runs: dict[str, Run] = {}
+        #: the studio's batches (kept apart from ``runs``, the renders the API lists)
+        self.batches: dict[str, Run] = {}
+        self._taking = asyncio.Lock()
         self._slots: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -168,8 +194,8 @@ class RunManager:
         return self._slots
 
     def active_for(self, project: Path) -> Run | None:
-        for run in self.runs.values():
-            if run.state in ACTIVE and run.project == project:
+        for run in [*self.runs.values(), *self.batches.values()]:
+            if run.state in ACTIVE and run.holds(project):
                 return run
         return None
 
@@ -196,13 +222,34 @@ class RunManager:
             args += ["--provider", provider]
         if allow_gaps:
             args.append("--allow-gaps")
-        run = Run(id=secrets.token_hex(6), film=film, rel=rel, args=args, force=tuple(force))
-        self.runs[run.id] = run
+        return self.submit(Run(id=secrets.token_hex(6), film=film, rel=rel, args=args,
+                               force=tuple(force)))
+
+    def submit(self, run: Run) -> Run:
+        """Queue ``run`` (its ``args`` follow ``python -m ministudio``); it starts once
+        ``run.slots`` of the bound are free."""
+        (self.batches if run.kind == "batch" else self.runs)[run.id] = run
         task = asyncio.get_running_loop().create_task(self._drive(run))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        log.info("studio.render.queued", run=run.id, film=rel)
+        log.info(f"studio.{run.kind}.queued", run=run.id, film=run.rel)
         return run
+
+    @contextlib.asynccontextmanager
+    async def _take(self, n: int) -> AsyncIterator[None]:
+        """``n`` slots of the bound (taken one by one under a lock, so two runs that need
+        several never hold part of them each)."""
+        slots, taken = self._semaphore(), 0
+        n = max(1, min(n, self.max_renders))
+        try:
+            async with self._taking:
+                for _ in range(n):
+                    await slots.acquire()
+                    taken += 1
+            yield
+        finally:
+            for _ in range(taken):
+                slots.release()
 
     async def _changed(self, run: Run) -> None:
         async with run.changed:
@@ -210,7 +257,7 @@ class RunManager:
 
     async def _drive(self, run: Run) -> None:
         try:
-            async with self._semaphore():
+            async with self._take(run.slots):
                 if run.cancel_requested:
                     run.state, run.error = "cancelled", "cancelled"
                     return
@@ -226,7 +273,7 @@ class RunManager:
         env = {k: v for k, v in os.environ.items() if k != "MINISTUDIO_DEBUG"}
         env["PYTHONUNBUFFERED"] = "1"
         run.proc = await asyncio.create_subprocess_exec(
-            self.python, "-m", "ministudio", *run.args, cwd=str(run.project), env=env,
+            self.python, "-m", "ministudio", *run.args, cwd=str(run.cwd), env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, start_new_session=True, limit=1 << 22,
         )
@@ -235,14 +282,13 @@ class RunManager:
         await self._changed(run)
         await asyncio.gather(self._read_events(run), self._read_stderr(run))
         run.returncode = await run.proc.wait()
-        kinds = {e.get("event") for e in run.events}
         if run.cancel_requested:
             run.state, run.error = "cancelled", "cancelled"
-        elif run.returncode == 0 and "render.done" in kinds:
+        elif run.succeeded():
             run.state = "done"
         else:
             run.state = "failed"
-            run.error = self._failure(run)
+            run.error = run.failure_note() or self._failure(run)
         log.info("studio.render.finished", run=run.id, state=run.state, rc=run.returncode)
 
     @staticmethod
@@ -321,5 +367,6 @@ class RunManager:
 
     async def shutdown(self) -> None:
         """Cancel every render still going (the server is stopping)."""
-        await asyncio.gather(*(self.cancel(r) for r in self.runs.values() if r.state in ACTIVE),
-                             return_exceptions=True)
+        await asyncio.gather(*(self.cancel(r) for r in [*self.runs.values(),
+                                                        *self.batches.values()]
+                               if r.state in ACTIVE), return_exceptions=True)
