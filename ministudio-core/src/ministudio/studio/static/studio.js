@@ -192,18 +192,18 @@ async function planPage() {
 
 // -- render progress (render page and re-render on the watch page) -------------------------
 
-function follow(run, onUpdate, onEnd) {
-  const es = new EventSource("/api/renders/" + run.id + "/events");
+function follow(run, onUpdate, onEnd, kind = "renders") {
+  const es = new EventSource("/api/" + kind + "/" + run.id + "/events");
   let pending = null;
   const refresh = async () => {
     pending = null;
-    const res = await api("GET", "renders/" + run.id);
+    const res = await api("GET", kind + "/" + run.id);
     if (res.ok) onUpdate(res.data);
   };
   es.onmessage = () => { if (!pending) pending = setTimeout(refresh, 150); };
   es.addEventListener("end", async (ev) => {
     es.close();
-    const res = await api("GET", "renders/" + run.id);
+    const res = await api("GET", kind + "/" + run.id);
     onEnd(res.data, JSON.parse(ev.data));
   });
   es.onerror = () => { if (es.readyState === EventSource.CLOSED) refresh(); };
@@ -414,6 +414,76 @@ async function watchPage() {
   }
 }
 
-const pages = {projects: projectsPage, edit: editPage, plan: planPage, render: renderPage, watch: watchPage};
+// -- batch: several films, one `ministudio batch` process, a live per-film table ------------
+
+async function batchPage() {
+  const form = document.getElementById("batch-form");
+  const box = document.getElementById("batch-films");
+  const startBtn = document.getElementById("batch-start");
+  const cancelBtn = document.getElementById("batch-cancel");
+  const confirmBox = document.getElementById("batch-confirm");
+  const errorEl = document.getElementById("batch-error");
+  const line = document.getElementById("batch-line");
+  const tbody = document.querySelector("#batch-table tbody");
+  let current = null;
+  const {data} = await api("GET", "projects");
+  const films = data.films || [];
+  box.replaceChildren(h("legend", {}, "Films to render"), ...(films.length ? films.map((f) =>
+    h("label", {class: "check"}, h("input", {type: "checkbox", value: f.film, name: "film"}),
+      " ", f.title, " ", h("span", {class: "muted"}, f.film))) :
+    [h("p", {class: "muted"}, "No films here yet.")]));
+
+  function update(st) {
+    document.getElementById("batch-state").replaceWith(Object.assign(badge(st.state), {id: "batch-state"}));
+    line.textContent = `${st.state} · ${st.done} done, ${st.failed} failed, ${st.skipped} skipped · ` +
+      `cost ${money(st.cost, st.currency)}` + (st.executor ? ` · on ${st.executor}` : "");
+    tbody.replaceChildren(...st.films.map((f) => h("tr", {"data-film": f.film, class: "state-" + f.status},
+      h("td", {}, f.film), h("td", {}, badge(f.status)), h("td", {}, f.provider_calls ?? ""),
+      h("td", {}, f.cost !== undefined ? money(f.cost) : ""),
+      h("td", {}, f.reason ? f.reason.split("\n")[0] : (f.file || f.out || f.last_event || "")))));
+  }
+  function end(st) {
+    update(st);
+    current = null;
+    startBtn.disabled = false;
+    cancelBtn.disabled = true;
+    errorEl.hidden = !st.error || st.state === "cancelled";
+    errorEl.textContent = st.error || "";
+  }
+  async function start(confirm) {
+    const chosen = [...box.querySelectorAll("input[name=film]:checked")].map((i) => i.value);
+    const body = {films: chosen, confirm};
+    const jobs = document.getElementById("batch-jobs").value;
+    const maxCost = document.getElementById("batch-max-cost").value.trim();
+    if (jobs) body.jobs = Number(jobs);
+    if (maxCost) body.max_cost = maxCost;
+    errorEl.hidden = true;
+    confirmBox.hidden = true;
+    const res = await api("POST", "batches", body);
+    if (res.status === 428) {
+      document.getElementById("batch-confirm-text").textContent =
+        `This batch is estimated at ${money(res.data.estimated_cost, res.data.currency)} (cached shots cost nothing).`;
+      confirmBox.hidden = false;
+      return;
+    }
+    if (!res.ok) {
+      errorEl.textContent = res.data.error + (res.data.hint ? "\n" + res.data.hint : "");
+      errorEl.hidden = false;
+      return;
+    }
+    current = res.data;
+    startBtn.disabled = true;
+    cancelBtn.disabled = false;
+    update(current);
+    follow(current, update, end, "batches");
+  }
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); start(false); });
+  document.getElementById("batch-confirm-yes").addEventListener("click", () => start(true));
+  document.getElementById("batch-confirm-no").addEventListener("click", () => { confirmBox.hidden = true; });
+  cancelBtn.addEventListener("click", async () => { if (current) await api("POST", "batches/" + current.id + "/cancel"); });
+}
+
+const pages = {projects: projectsPage, edit: editPage, plan: planPage, render: renderPage, watch: watchPage,
+               batch: batchPage};
 const init = pages[document.body.dataset.page];
 if (init) init().catch((e) => { document.querySelector("main").prepend(h("p", {class: "error"}, String(e))); });
