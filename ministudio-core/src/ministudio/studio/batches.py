@@ -25,7 +25,7 @@ import attrs
 from ministudio.log import get_logger
 from ministudio.studio.api import ApiError, Studio, _money, _text_field, body_json, studio_of
 from ministudio.studio.films import PathRefused, inside
-from ministudio.studio.runs import ACTIVE, Run
+from ministudio.studio.runs import ACTIVE, RenderBusy, Run
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
@@ -255,8 +255,6 @@ async def create_batch(request: Request) -> JSONResponse:
     for project in projects:
         busy = studio.runs.active_for(project)
         if busy is not None:
-            from ministudio.studio.runs import RenderBusy
-
             raise RenderBusy(f"{studio.rel(project) or '.'}: this project is already rendering "
                              f"({busy.kind} {busy.id})", hint="wait for it to finish or cancel it")
     if data.get("confirm") is not True:
