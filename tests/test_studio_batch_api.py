@@ -104,13 +104,24 @@ def test_a_batch_of_two_films_through_the_api(tmp_path: Path, studio_server, ini
     # the render bound is free again, and the projects too
     assert api.get("/api/renders?active=1").json()["renders"] == []
     assert api.get("/api/batches/nope").status_code == 404
-    # a rerun renders nothing new: both films come from their caches
-    again = api.post("/api/batches", json={"films": ["a/film.yaml", "b/film.yaml"], "jobs": 1})
+    # a rerun into a folder of the studio renders nothing new (both films come from their
+    # caches), and a broken film fails alone, named
+    (root / "broken").mkdir()
+    (root / "broken" / "film.yaml").write_text("title: Broken\nscenes: 3\n")
+    again = api.post("/api/batches", json={"films": ["a/film.yaml", "broken/film.yaml",
+                                                     "b/film.yaml"],
+                                           "jobs": 1, "out": "delivered"})
     assert again.status_code == 202, again.text
     api.get(again.json()["links"]["events"], params={"format": "jsonl"})  # to its end
     rerun = api.get(f"/api/batches/{again.json()['id']}").json()
-    assert rerun["state"] == "done" and rerun["slots"] == 1
-    assert all(f["provider_calls"] == 0 for f in rerun["films"]), rerun["films"]
+    assert rerun["state"] == "failed" and rerun["slots"] == 1
+    assert rerun["error"].startswith("1 of 3 films did not render: broken (")
+    rows = {f["film"]: f for f in rerun["films"]}
+    assert [rows[n]["status"] for n in ("a", "broken", "b")] == ["done", "failed", "done"]
+    assert rows["broken"]["reason"]
+    assert rows["a"]["provider_calls"] == rows["b"]["provider_calls"] == 0, rows
+    for name in ("a", "b"):
+        assert (root / "delivered" / name / "manifest.json").is_file()
 
 
 def test_a_paid_batch_needs_confirmation_and_can_be_cancelled(
