@@ -59,7 +59,7 @@ def test_a_batch_of_two_films_through_the_api(tmp_path: Path, studio_server, ini
     assert batch["state"] in ("queued", "running")
     # its projects are held: a render of one is refused while the batch runs
     busy = api.post("/api/renders", json={"film": "a/film.yaml"})
-    assert busy.status_code == 409 and batch["id"] in busy.json()["error"]
+    assert busy.status_code == 409 and f"(batch {batch['id']})" in busy.json()["error"]
 
     events = []
     with api.stream("GET", batch["links"]["events"]) as res:

@@ -610,7 +610,7 @@ async def create_render(request: Request) -> JSONResponse:
     busy = studio.runs.active_for(path.parent)
     if busy is not None:
         raise RenderBusy(f"{studio.rel(path)}: this project is already rendering "
-                         f"(render {busy.id})", hint="wait for it to finish or cancel it")
+                         f"({busy.kind} {busy.id})", hint="wait for it to finish or cancel it")
     if yaml_text is not None:
         film_obj, problems = await run_in_threadpool(
             check_text, yaml_text, path, studio.manager(), studio.settings(path.parent))

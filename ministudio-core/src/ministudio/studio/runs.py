@@ -205,7 +205,7 @@ class RunManager:
         """Queue a render of ``film``; raises :class:`RenderBusy` when its project renders."""
         busy = self.active_for(film.parent)
         if busy is not None:
-            raise RenderBusy(f"{rel}: this project is already rendering (render {busy.id})",
+            raise RenderBusy(f"{rel}: this project is already rendering ({busy.kind} {busy.id})",
                              hint="wait for it to finish or cancel it")
         holder = project_lock_holder(film.parent)
         if holder is not None:
