@@ -3,7 +3,6 @@ identity gate and budget, with a fake provider that injects latency and failures
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,17 +27,16 @@ def test_two_chains_run_concurrently_and_wait_for_anchor(harness):
     fake = ChaosClipPlugin(latency_s=0.25)
     h = harness(fake)
     plans = chained_plans(2, 3, duration_s=0.5)
-    t0 = time.monotonic()
     prod, out = h.run(plans, concurrency=4)
-    wall = time.monotonic() - t0
     assert all(o.ok for o in out.values()), {k: o.error for k, o in out.items()}
-    assert fake.max_in_flight == 2  # one per chain: a continued shot waits for its anchor
+    # the chains overlap (two calls at once), and a continued shot waits for its anchor (never
+    # more than one call per chain)
+    assert fake.max_in_flight == 2
     # the continued shot starts from its predecessor's anchor frame
     by_shot = {r.shot_id: r for r in fake.requests}
     assert by_shot["s1.k1"].first_frame is None
     assert by_shot["s1.k2"].first_frame.read_bytes() == out["s1.k1"].result.anchor.read_bytes()
     assert out["s1.k2"].result.request.first_frame == out["s1.k1"].result.anchor
-    assert wall < 6 * 0.25 + 2.0  # chains overlap (8 x 0.25 s would be sequential)
     for o in out.values():
         validate_clip(o.result.clip, expected_duration_s=0.5)
 
