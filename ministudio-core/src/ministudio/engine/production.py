@@ -26,6 +26,7 @@ import attrs
 
 from ministudio.capabilities import Operation, ReferenceRole
 from ministudio.dispatch import Dispatcher, RetryPolicy
+from ministudio.engine import heap
 from ministudio.engine.budget import Budget
 from ministudio.engine.errors import BudgetExceededError, ShotError, ShotFailure
 from ministudio.engine.keys import clip_key, speech_key
@@ -405,6 +406,7 @@ class Production:
                              anchor=chosen.anchor_media, cost=total_cost)
         self.emit({"event": "shot", "shot": shot, "state": "done", "cost": str(total_cost),
                    "scores": _plain_scores(chosen.scores), "attempt": variant + 1})
+        await asyncio.to_thread(heap.trim)  # the shot's frames are freed: hand the pages back
         return chosen
 
     def _can_afford(self, estimate: Decimal) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from ministudio.dispatch import Dispatcher, RetryPolicy
+from ministudio.engine import heap
 from ministudio.engine.budget import Budget
 from ministudio.engine.errors import RenderFailedError, ShotError, ShotFailure
 from ministudio.engine.ledger import Ledger
@@ -223,6 +224,7 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
         pins={k: v for k, v in {"identity": settings.get("identity.scorer")}.items() if v},
     )
     concurrency = int(concurrency or settings.get("render.concurrency", 4) or 4)
+    heap.limit_arenas()  # worker threads share a few malloc arenas (see engine/heap.py)
     budget = Budget(None if max_cost is None else Decimal(str(max_cost)), plan.currency)
     pid = ledger.start_production(str(film_path), plan.title, Decimal(plan.estimated_cost))
     workdir = Path(tempfile.mkdtemp(dir=state, prefix="work-"))
@@ -255,6 +257,7 @@ async def _produce(film: Any, plan: Any, *, settings: Any, manager: Any, ledger:
         if durations:
             plan = plan_film(film, manager, settings, speech_durations=durations)
 
+        await asyncio.to_thread(heap.trim)
         # 2. shots, through the dependency graph
         marks["shots"] = time.monotonic()
         emit({"event": "render.start", "shots": len(plan.shots), "shot_ids": _shot_ids(plan),
