@@ -1,5 +1,6 @@
 """Fixtures of the cross-package tests: a real ``ministudio studio`` on 127.0.0.1 (a free
-port) with its events, and ``ministudio init``'s two-shot offline film."""
+port) with its events, ``ministudio init``'s two-shot offline film, and Debian's headless
+Chromium driven by Playwright for the browser tests."""
 
 from __future__ import annotations
 
@@ -105,3 +106,32 @@ def studio_server() -> Iterator[Callable[..., StudioServer]]:
 def init_film() -> Callable[[Path], Path]:
     """``init_film(folder)`` -> ``folder/film.yaml``, the two-shot offline film."""
     return _init_film
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+
+@pytest.fixture()
+def chromium() -> Callable[[Any], Any]:
+    """``launch(pw)``: Debian's headless chromium from a Playwright instance (never a
+    downloaded browser). Skips where chromium or playwright is missing, fails there in CI."""
+    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        if in_ci:
+            pytest.fail("playwright is not installed (requirements-dev.txt)")
+        pytest.skip("playwright is not installed")
+    if not CHROMIUM.exists():
+        if in_ci:
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+    def launch(pw: Any) -> Any:
+        return pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                  headless=True)
+
+    return launch

@@ -4,37 +4,21 @@ Runs wherever ``/usr/bin/chromium`` exists; in CI a missing browser is a failure
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 def test_batch_page_renders_two_films_with_a_live_table(tmp_path: Path, studio_server,
-                                                        init_film) -> None:
-    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if in_ci:
-            pytest.fail("playwright is not installed (requirements-dev.txt)")
-        pytest.skip("playwright is not installed")
-    if not CHROMIUM.exists():
-        if in_ci:
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed")
+                                                        init_film, chromium) -> None:
+    from playwright.sync_api import sync_playwright
+
     root = tmp_path / "studio"
     init_film(root / "a")
     init_film(root / "b")
     init_film(root / "c")
     studio = studio_server(root)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = chromium(pw)
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))

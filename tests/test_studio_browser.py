@@ -14,33 +14,13 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--autoplay-policy=no-user-gesture-required"]
 LONG = 180_000  # ms: a render of the two-shot film takes seconds, on a busy machine more
 
 
-def _browser_or_skip():  # type: ignore[no-untyped-def]
-    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if in_ci:
-            pytest.fail("playwright is not installed (requirements-dev.txt)")
-        pytest.skip("playwright is not installed")
-    if not CHROMIUM.exists():
-        if in_ci:
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    return sync_playwright
-
-
 def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
-                                                   init_film) -> None:
-    sync_playwright = _browser_or_skip()
+                                                   init_film, chromium) -> None:
+    from playwright.sync_api import sync_playwright
+
     shots_dir = Path(os.environ.get("MINISTUDIO_STUDIO_SCREENSHOTS") or tmp_path / "screens")
     shots_dir.mkdir(parents=True, exist_ok=True)
     root = tmp_path / "studio"
@@ -50,7 +30,7 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
     step = iter(range(1, 100))
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = chromium(pw)
         context = browser.new_context(viewport={"width": 1280, "height": 860},
                                       accept_downloads=True)
         page = context.new_page()
@@ -237,8 +217,9 @@ def test_write_plan_render_watch_fix_in_a_browser(tmp_path: Path, studio_server,
 
 
 def test_a_paid_render_shows_its_estimate_and_can_be_cancelled_in_a_browser(
-        tmp_path: Path, studio_server, init_film) -> None:
-    sync_playwright = _browser_or_skip()
+        tmp_path: Path, studio_server, init_film, chromium) -> None:
+    from playwright.sync_api import sync_playwright
+
     shots_dir = Path(os.environ.get("MINISTUDIO_STUDIO_SCREENSHOTS") or tmp_path / "screens")
     shots_dir.mkdir(parents=True, exist_ok=True)
     root = tmp_path / "studio"
@@ -247,7 +228,7 @@ def test_a_paid_render_shows_its_estimate_and_can_be_cancelled_in_a_browser(
         '[pricing.animatic."animatic-v1"]\nper_second = "0.05"\n')
     studio = studio_server(root)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = chromium(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(studio.open_url.replace("/?", "/render/paid/film.yaml?"))
         page.wait_for_url("**/render/paid/film.yaml")
