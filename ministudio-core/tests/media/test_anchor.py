@@ -67,3 +67,67 @@ def test_anchor_rejects_non_video(tmp_path: Path) -> None:
     bad.write_text("<html>nope</html>")
     with pytest.raises(MediaError):
         extract_anchor_frame(bad, tmp_path)
+
+
+@pytest.mark.parametrize("gop", [250, 12])
+def test_tail_decode_skipping_non_reference_frames_changes_no_pixel(tmp_path: Path,
+                                                                   gop: int) -> None:
+    """Frames before the window that nothing refers to are not decoded; every frame of the
+    window is still bit-identical to a full decode's (a B-frame clip, one keyframe or many)."""
+    from ministudio.media.anchor import _decode_tail
+
+    clip = write_color_clip(tmp_path / "b.mp4", duration_s=3.0, width=160, height=96,
+                            gop=gop, preset="medium", texture=True)
+    frames = all_frames(clip)
+    end = len(frames) / 24
+    fast, skipped = _decode_tail(clip, end, 0.5, 24.0, skip_before=True)
+    full, _ = _decode_tail(clip, end, 0.5, 24.0, skip_before=False)
+    assert skipped
+    assert [t for t, _, _ in fast] == [t for t, _, _ in full]
+    assert len(fast) == 12 and fast[-1][0] == pytest.approx((len(frames) - 1) / 24)
+    for (t, f, _), k in zip(fast, range(len(frames) - 12, len(frames)), strict=True):
+        assert np.array_equal(f.to_ndarray(format="rgb24"), frames[k]), t
+
+
+def test_anchor_when_the_container_promises_more_than_the_video(tmp_path: Path) -> None:
+    """Audio two seconds longer than the video: the anchor is still the video's true last
+    frame, found with non-reference frames skipped."""
+    import av
+
+    clip = write_color_clip(tmp_path / "v.mp4", duration_s=2.0, width=160, height=96,
+                            preset="medium", texture=True)
+    frames = all_frames(clip)
+    out = tmp_path / "long-audio.mp4"
+    with av.open(str(clip)) as src, av.open(str(out), "w") as dst:
+        v = dst.add_stream_from_template(src.streams.video[0])
+        a = dst.add_stream("aac", rate=48000)
+        a.layout = "mono"
+        for pkt in src.demux(src.streams.video[0]):
+            if pkt.dts is not None:
+                pkt.stream = v
+                dst.mux(pkt)
+        tone = np.zeros((1, 48000 * 4), dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
+        frame.sample_rate = 48000
+        for p in (*a.encode(frame), *a.encode(None)):
+            dst.mux(p)
+    anchor = extract_anchor_frame(out, tmp_path / "a", search_window_s=0.0)
+    assert anchor.frame_index == len(frames) - 1
+    assert np.array_equal(np.asarray(Image.open(anchor.path)), frames[-1])
+
+
+def test_a_length_that_overstates_the_video_falls_back_to_decoding_everything(
+        tmp_path: Path) -> None:
+    """When the promised end is later than the last frame, skipping could hide the true last
+    frame (a non-reference B-frame): the skipping pass says so, and the full pass finds it."""
+    from ministudio.media.anchor import _decode_tail
+
+    clip = write_color_clip(tmp_path / "b.mp4", duration_s=2.0, width=160, height=96,
+                            gop=250, preset="medium", texture=True)
+    frames = all_frames(clip)
+    promised = len(frames) / 24 + 1.0
+    fast, skipped = _decode_tail(clip, promised, 0.5, 24.0, skip_before=True)
+    assert skipped and fast[-1][0] < promised - 1.5 / 24  # the caller's cue to decode again
+    full, _ = _decode_tail(clip, promised, 0.5, 24.0, skip_before=False)
+    assert full[-1][0] == pytest.approx((len(frames) - 1) / 24)
+    assert np.array_equal(full[-1][1].to_ndarray(format="rgb24"), frames[-1])

@@ -808,6 +808,10 @@ async def shoot_all(prod: Production, plans: Any) -> dict[str, Any]:
             with contextlib.suppress(BaseException):
                 await watch
 
+    from ministudio.media.anchor import preload
+
+    warm = asyncio.ensure_future(asyncio.to_thread(preload))  # while the first requests are out
+    warm.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure shows later
     try:
         return await run_graph(list(by_id), {sp.id: None if sp.continues_from in early
                                              else sp.continues_from for sp in plans}, work)

@@ -31,11 +31,30 @@ from ministudio.media.atomic import atomic_output, write_text_atomic
 from ministudio.media.probe import MediaInfo, file_digest, probe, validate_clip
 from ministudio.requests import AnchorFrame
 
-__all__ = ["decode_slots", "extract_anchor_frame", "laplacian_variance", "validate_and_anchor"]
+__all__ = [
+    "decode_slots",
+    "extract_anchor_frame",
+    "laplacian_variance",
+    "preload",
+    "validate_and_anchor",
+]
 
 log = get_logger(__name__)
 
 METHOD = "last-sharp-frame/v2"
+
+
+def preload() -> None:
+    """Import what decoding clips and saving frames needs (PyAV, NumPy, Pillow's PNG writer).
+
+    A render calls this in a worker thread while its first requests are out, so the first
+    delivered clip's anchor frame, on a chain's critical path, does not wait for imports."""
+    import av  # noqa: F401
+    import numpy  # noqa: F401
+    import PIL.Image
+    import PIL.PngImagePlugin  # noqa: F401
+
+    PIL.Image.init()
 
 
 def laplacian_variance(luma) -> float:  # type: ignore[no-untyped-def]
@@ -86,8 +105,6 @@ def extract_anchor_frame(
     ``search_window_s=0`` takes the true last frame. Raises :class:`MediaError` for a clip
     that is not readable video.
     """
-    import av
-
     clip = Path(clip)
     output_dir = Path(output_dir)
     info = probe(clip)
@@ -108,34 +125,67 @@ def extract_anchor_frame(
     duration = info.video_duration_s or info.duration_s
     start = info.video_start_s
     fps = info.fps or 24.0
-    # seek a little before the window so the decoder has a keyframe and the window is full
-    seek_to = max(0.0, start + duration - search_window_s - 2.0 / fps)
-    window: list = []  # (time, frame, sharpness) for frames inside the search window
+    window, skipped = _decode_tail(clip, start + duration, search_window_s, fps,
+                                   skip_before=True)
+    if skipped and window[-1][0] < start + duration - 1.5 / fps:
+        # the last frame decoded is not the clip's last (the duration promised more, or the
+        # true last frame was a skipped non-reference one): decode again, skipping nothing
+        window, _ = _decode_tail(clip, start + duration, search_window_s, fps,
+                                 skip_before=False)
+    return _save(clip, window, start, fps, sharp_ratio, png)
+
+
+def _decode_tail(clip: Path, end: float, search_window_s: float, fps: float, *,
+                 skip_before: bool) -> tuple[list, bool]:  # type: ignore[type-arg]
+    """Decode the end of ``clip``: seek to the keyframe before the last ``search_window_s``
+    seconds (``end`` is where the video ends), decode forward and return the frames inside
+    the window as ``(time, frame, None)``, in order, the last decoded frame always among
+    them, and whether any packet was skipped. ``skip_before``: frames before the window that no other frame refers to (most
+    B-frames) are not decoded at all: nothing in the window depends on them, so the window's
+    pixels are the same, for a fraction of the work on clips with B-frames. The choice is
+    made per packet, from its presentation time, before the decoder sees it."""
+    import av
+
+    first = end - search_window_s - 1e-6  # the window's first presentation time
+    # skip only frames clearly before the window (and never the last two frame periods, so
+    # a window of 0 still decodes the true last frame)
+    skip_until = min(first, end - 2.0 / fps) - 0.5 / fps
+    seek_to = max(0.0, first - 2.0 / fps)
+    window: list = []  # type: ignore[type-arg]
     last = None
+    skipped = False
     try:
         with av.open(str(clip)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            cc = stream.codec_context
+            tb = stream.time_base
             if seek_to > 0:
-                container.seek(
-                    int(seek_to / stream.time_base), stream=stream, backward=True, any_frame=False
-                )
-            for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                t = float(frame.pts * stream.time_base)
-                if last is not None and t <= last[0]:
-                    continue
-                last = (t, frame)
-                if t >= start + duration - search_window_s - 1e-6:
-                    window.append((t, frame, None))
+                container.seek(int(seek_to / tb), stream=stream, backward=True, any_frame=False)
+            skipping = None
+            for packet in container.demux(stream):
+                if skip_before and packet.pts is not None:
+                    skip = float(packet.pts * tb) < skip_until
+                    if skip is not skipping:
+                        cc.skip_frame = "NONREF" if skip else "DEFAULT"
+                        skipping = skip
+                    skipped = skipped or skip
+                for frame in packet.decode():
+                    if frame.pts is None:
+                        continue
+                    t = float(frame.pts * tb)
+                    if last is not None and t <= last[0]:
+                        continue
+                    last = (t, frame)
+                    if t >= first:
+                        window.append((t, frame, None))
     except av.error.FFmpegError as exc:
         raise MediaError(f"{clip}: cannot decode the end of the clip ({exc})") from exc
     if last is None:
         raise MediaError(f"{clip}: no decodable frame near the end")
     if not window or window[-1][0] != last[0]:
         window.append((last[0], last[1], None))
-    return _save(clip, window, start, fps, sharp_ratio, png)
+    return window, skipped
 
 
 def _save(clip: Path, window: list, start: float, fps: float, sharp_ratio: float,  # type: ignore[type-arg]
@@ -164,13 +214,14 @@ def _save(clip: Path, window: list, start: float, fps: float, sharp_ratio: float
     return AnchorFrame(path=png, **record)
 
 
-_SLOT_COUNT = max(1, (os.cpu_count() or 2) // 2)
+_SLOT_COUNT = max(2, (os.cpu_count() or 2) // 2)
 _SLOTS = threading.BoundedSemaphore(_SLOT_COUNT)
 
 
 def decode_slots() -> int:
     """How many full-clip decodes :func:`validate_and_anchor` runs at once in this process
-    (half the CPUs, at least one: each decode already runs on the decoder's threads)."""
+    (half the CPUs, at least two: each decode already runs on the decoder's threads, and
+    two chains finishing together should not wait for each other)."""
     return _SLOT_COUNT
 
 
