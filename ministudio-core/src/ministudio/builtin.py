@@ -2,18 +2,21 @@
 
 Registered by :data:`ministudio.plugins.BUILTIN_PLUGINS`. Both hook implementations are
 ``trylast``, so any plugin marked ``tryfirst`` (e.g. a real face scorer) answers first. This
-module is imported on every CLI start: heavy media libraries are imported inside the hooks.
+module is imported on every CLI start: heavy media libraries (and the request records) are
+imported inside the hooks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio.capabilities import Operation, ProviderSpec, ScorerInfo, Setting
-from ministudio.context import CallContext
 from ministudio.hookspecs import hookimpl
-from ministudio.requests import AnchorFrame, AnchorFrameRequest, IdentityRequest, IdentityScore
+
+if TYPE_CHECKING:  # annotations only: a listing builds no request records
+    from ministudio.context import CallContext
+    from ministudio.requests import AnchorFrame, AnchorFrameRequest, IdentityRequest, IdentityScore
 
 MINISTUDIO_PLUGIN_API = 1
 

@@ -7,9 +7,13 @@ that ``ministudio validate`` can list them all; ``check_clip_request`` raises
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ministudio.capabilities import ClipModel, SpeechModel
 from ministudio.errors import CapabilityError
-from ministudio.requests import ClipRequest, SpeechRequest
+
+if TYPE_CHECKING:  # annotations only (plugin modules import this checker on every listing)
+    from ministudio.requests import ClipRequest, SpeechRequest
 
 __all__ = [
     "check_clip_request",

@@ -32,18 +32,20 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ministudio.context import CallContext
 from ministudio.errors import (
     JobFailedError,
     JobPendingError,
     MediaError,
     ProviderError,
 )
-from ministudio.requests import ClipRequest, ClipResult
+
+if TYPE_CHECKING:  # annotations only: plugin modules import this kit on every CLI start
+    from ministudio.context import CallContext
+    from ministudio.requests import ClipRequest, ClipResult
 
 __all__ = [
     "JobPolicy",
@@ -118,9 +120,9 @@ class JobPolicy:
         return attrs.evolve(base, **changes)
 
 
-Submit = Callable[[ClipRequest, CallContext], Any]
-Status = Callable[[str, ClipRequest, CallContext], Any]
-Fetch = Callable[[str, JobStatus, ClipRequest, CallContext], Any]
+Submit = Callable[["ClipRequest", "CallContext"], Any]
+Status = Callable[[str, "ClipRequest", "CallContext"], Any]
+Fetch = Callable[[str, JobStatus, "ClipRequest", "CallContext"], Any]
 
 
 async def _call(fn: Callable[..., Any], *args: Any) -> Any:
@@ -321,6 +323,7 @@ def clip_result(path: Path, request: ClipRequest, *, job_id: str | None = None,
     """A :class:`ClipResult` measured from the file itself (``MediaError`` if it is not a
     playable video). Any provider can use it to build its result."""
     from ministudio.media import probe
+    from ministudio.requests import ClipResult
 
     info = probe(path)
     if not info.has_video:

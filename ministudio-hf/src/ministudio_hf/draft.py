@@ -9,12 +9,14 @@ Core loads the answer and sends problems back; this module neither validates nor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio.capabilities import DraftModel
-from ministudio.context import CallContext
 from ministudio.errors import JobFailedError
-from ministudio.requests import DraftRequest, DraftResult
+
+if TYPE_CHECKING:  # the plugin module imports DRAFT_MODELS on every listing
+    from ministudio.context import CallContext
+    from ministudio.requests import DraftRequest, DraftResult
 
 __all__ = ["DEFAULT_DRAFT_MODEL", "DRAFT_MODELS", "draft"]
 
@@ -31,6 +33,7 @@ def draft(request: DraftRequest, context: CallContext) -> DraftResult:
     from huggingface_hub import InferenceClient
     from ministudio.draft.prompt import instructions, message
     from ministudio.errors import AuthenticationError
+    from ministudio.requests import DraftResult
 
     from ministudio_hf.client import classify, injected_transport
     from ministudio_hf.generate import resolve_token

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ministudio.capabilities import AuthSpec, Operation, ProviderSpec, Setting
-from ministudio.context import CallContext
 from ministudio.hookspecs import hookimpl
-from ministudio.requests import ClipRequest, ClipResult, DraftRequest, DraftResult
 
 from ministudio_hf.draft import DRAFT_MODELS
 from ministudio_hf.models import CATALOG
+
+if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
+    from ministudio.context import CallContext
+    from ministudio.requests import ClipRequest, ClipResult, DraftRequest, DraftResult
 
 __all__ = ["MINISTUDIO_PLUGIN_API", "PROVIDER", "draft_film", "generate_clip", "register_providers"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio import (
     ClipModel,
@@ -22,12 +22,17 @@ from ministudio import (
     Setting,
     hookimpl,
 )
-from ministudio.requests import ClipRequest, ClipResult, IdentityRequest, IdentityScore
+
+if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
+    from ministudio.requests import ClipRequest, ClipResult, IdentityRequest, IdentityScore
 
 MINISTUDIO_PLUGIN_API = 1
 
 ANIMATIC = "animatic"
 FACE = "face"
+#: the face scorer's pass mark (mirrors ministudio_local.face.score.THRESHOLD, kept here so
+#: that listing the providers does not import the scorer)
+FACE_THRESHOLD = 0.58
 
 ANIMATIC_MODEL = ClipModel(
     id="animatic-v1",
@@ -76,18 +81,16 @@ def register_providers() -> Iterator[ProviderSpec]:
         ),
     )
     if _face_available():
-        from ministudio_local.face.score import THRESHOLD
-
         yield ProviderSpec(
             name=FACE,
             operations={Operation.IDENTITY},
             description="Face identity: dlib detector + 5-point landmarks + ResNet descriptor",
             scorer=ScorerInfo(
-                kind="face", threshold=THRESHOLD,
+                kind="face", threshold=FACE_THRESHOLD,
                 description="similarity = 1 - dlib L2 distance; median over sampled frames",
             ),
             settings=(
-                Setting(name="threshold", type="float", default=THRESHOLD,
+                Setting(name="threshold", type="float", default=FACE_THRESHOLD,
                         description="face similarity a shot must reach"),
                 Setting(name="look_threshold", type="float",
                         description="look score a shot without a detectable face must reach"),
@@ -99,6 +102,8 @@ def register_providers() -> Iterator[ProviderSpec]:
 def generate_clip(request: ClipRequest, context: Any) -> ClipResult | None:
     if request.provider != ANIMATIC:
         return None
+    from ministudio.requests import ClipResult
+
     from ministudio_local.animatic.render import render_animatic
 
     out = context.workdir / f"animatic-{request.shot_id or 'shot'}.mp4"

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ministudio import hookimpl
 from ministudio.capabilities import ProviderSpec
-from ministudio.context import CallContext
-from ministudio.requests import SpeechRequest, SpeechResult
+
+if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
+    from ministudio.context import CallContext
+    from ministudio.requests import SpeechRequest, SpeechResult
 
 MINISTUDIO_PLUGIN_API = 1
 

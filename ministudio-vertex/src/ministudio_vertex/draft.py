@@ -8,11 +8,13 @@ and sends problems back; this module neither validates nor retries.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio.capabilities import DraftModel
-from ministudio.context import CallContext
-from ministudio.requests import DraftRequest, DraftResult
+
+if TYPE_CHECKING:  # the plugin module imports DRAFT_MODELS on every listing
+    from ministudio.context import CallContext
+    from ministudio.requests import DraftRequest, DraftResult
 
 __all__ = ["DEFAULT_DRAFT_MODEL", "DRAFT_MODELS", "draft"]
 
@@ -28,6 +30,7 @@ DRAFT_MODELS = (
 def draft(request: DraftRequest, context: CallContext) -> DraftResult:
     from google.genai import errors, types
     from ministudio.draft.prompt import instructions, message
+    from ministudio.requests import DraftResult
 
     from ministudio_vertex import auth
     from ministudio_vertex.jobs import classify_api_error

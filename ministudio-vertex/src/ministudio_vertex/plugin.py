@@ -15,19 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from ministudio.capabilities import AuthSpec, Operation, ProviderSpec
 from ministudio.config import provider_settings_at_load
-from ministudio.context import CallContext
 from ministudio.errors import ContentRejectedError, MinistudioError
 from ministudio.hookspecs import PLUGIN_API, hookimpl
-from ministudio.requests import ClipRequest, ClipResult, DraftRequest, DraftResult
 
 from ministudio_vertex.draft import DRAFT_MODELS
 from ministudio_vertex.models import PROVIDER, configured_models, find_model
 from ministudio_vertex.settings import SETTINGS
+
+if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
+    from ministudio.context import CallContext
+    from ministudio.requests import ClipRequest, ClipResult, DraftRequest, DraftResult
 
 MINISTUDIO_PLUGIN_API = PLUGIN_API
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio.capabilities import ClipModel
 from ministudio.capcheck import clip_violations
 from ministudio.errors import CapabilityError, MediaError
-from ministudio.requests import ClipRequest
+
+if TYPE_CHECKING:  # annotations only (the settings import this module on every listing)
+    from ministudio.requests import ClipRequest
 
 __all__ = [
     "EXTRA_OPTIONS",

@@ -16,16 +16,12 @@ import base64
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio import (
     AuthenticationError,
     AuthSpec,
-    CallContext,
     CapabilityError,
-    ClipModel,
-    ClipRequest,
-    ClipResult,
     ContentRejectedError,
     JobFailedError,
     MinistudioError,
@@ -50,6 +46,9 @@ from ministudio_kling.models import (
     TAKES_CFG,
     configured_models,
 )
+
+if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
+    from ministudio import CallContext, ClipModel, ClipRequest, ClipResult
 
 MINISTUDIO_PLUGIN_API = 1
 KEYS = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")

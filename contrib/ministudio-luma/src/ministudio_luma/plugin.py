@@ -11,18 +11,14 @@ transient errors and bad downloads are the job kit's (:mod:`ministudio.jobs`). S
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio import (
     AuthenticationError,
     AuthSpec,
-    CallContext,
     CapabilityError,
-    ClipRequest,
-    ClipResult,
     ContentRejectedError,
     JobFailedError,
     MinistudioError,
@@ -37,6 +33,9 @@ from ministudio.config import provider_settings_at_load
 from ministudio.httperrors import classify
 
 from ministudio_luma.models import BASE_URL, CATALOG, NAME, SETTINGS, configured_models
+
+if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
+    from ministudio import CallContext, ClipRequest, ClipResult
 
 MINISTUDIO_PLUGIN_API = 1
 KEY = "LUMAAI_API_KEY"
@@ -95,6 +94,8 @@ def _json(resp: Any, model: str | None = None) -> dict[str, Any]:
 
 async def upload_frame(path: Path, context: CallContext) -> str:
     """PUT a local frame to ``frame_upload_url`` and return the URL Luma reads it from."""
+    import hashlib
+
     settings = context.settings
     if not settings.get("frame_upload_url"):
         raise CapabilityError("luma: a first or last frame must be uploaded for Luma to read "

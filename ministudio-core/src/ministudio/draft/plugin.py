@@ -7,11 +7,14 @@ Registered by :data:`ministudio.plugins.BUILTIN_PLUGINS`. Needs no keys and no n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ministudio.capabilities import DraftModel, Operation, ProviderSpec
-from ministudio.context import CallContext
 from ministudio.hookspecs import hookimpl
-from ministudio.requests import DraftRequest, DraftResult
+
+if TYPE_CHECKING:  # annotations only: every CLI start registers this plugin
+    from ministudio.context import CallContext
+    from ministudio.requests import DraftRequest, DraftResult
 
 MINISTUDIO_PLUGIN_API = 1
 PROVIDER = "outline"
@@ -35,6 +38,7 @@ def register_providers() -> Iterator[ProviderSpec]:
 @hookimpl
 def draft_film(request: DraftRequest, context: CallContext) -> DraftResult:
     from ministudio.draft.outline import outline
+    from ministudio.requests import DraftResult
 
     drafted = outline(request.text, request.hints)
     context.log.info("draft.outlined", shots=drafted.understood.get("shots"),

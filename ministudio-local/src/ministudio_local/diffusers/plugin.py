@@ -16,19 +16,21 @@ install command. Weights come from a Hugging Face model id or a local folder
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ministudio import ClipRequest, ClipResult, ProviderSpec, hookimpl
-from ministudio.context import CallContext
+from ministudio import ProviderSpec, hookimpl
 from ministudio.errors import CapabilityError, MediaError
 
 from ministudio_local.diffusers.catalog import Mode, ModelEntry, entry_for, provider_specs
-from ministudio_local.diffusers.frames import plan_frames
-from ministudio_local.diffusers.options import RuntimeOptions, parse_options
+
+if TYPE_CHECKING:  # listing the providers needs only the catalogue (see generate_clip)
+    from ministudio import ClipRequest, ClipResult
+    from ministudio.context import CallContext
+
+    from ministudio_local.diffusers.options import RuntimeOptions
 
 MINISTUDIO_PLUGIN_API = 1
 
@@ -109,6 +111,13 @@ def _keyframes(
 
 @hookimpl
 def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
+    import secrets
+
+    from ministudio.requests import ClipResult
+
+    from ministudio_local.diffusers.frames import plan_frames
+    from ministudio_local.diffusers.options import parse_options
+
     entry = entry_for(request.provider, request.model)
     mode = _mode(entry, request)
     opts: RuntimeOptions = parse_options(entry, context.settings)

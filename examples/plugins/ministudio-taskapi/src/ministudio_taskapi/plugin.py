@@ -12,14 +12,12 @@ from __future__ import annotations
 import base64
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ministudio import (
     AuthenticationError,
     AuthSpec,
     ClipModel,
-    ClipRequest,
-    ClipResult,
     JobFailedError,
     Operation,
     Pricing,
@@ -28,6 +26,9 @@ from ministudio import (
     jobs,
 )
 from ministudio.httperrors import classify
+
+if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
+    from ministudio import ClipRequest, ClipResult
 
 MINISTUDIO_PLUGIN_API = 1
 NAME = "taskapi"

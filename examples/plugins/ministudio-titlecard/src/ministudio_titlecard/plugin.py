@@ -1,6 +1,7 @@
 """The plugin module named by the ``ministudio`` entry point.
 
-It stays light: Pillow, numpy and PyAV are imported inside ``generate_clip`` only.
+It stays light: Pillow, numpy and PyAV (and the request records) are imported inside
+``generate_clip`` only.
 """
 
 from __future__ import annotations
@@ -8,18 +9,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ministudio import (
-    CallContext,
     ClipModel,
-    ClipRequest,
-    ClipResult,
     Operation,
     Pricing,
     ProviderSpec,
     frame_size,
     hookimpl,
 )
+
+if TYPE_CHECKING:  # annotations only: `ministudio providers list` needs none of these
+    from ministudio import CallContext, ClipRequest, ClipResult
 
 MINISTUDIO_PLUGIN_API = 1
 
@@ -91,6 +93,8 @@ def render_card(request: ClipRequest, path: Path) -> tuple[int, int]:
 
 @hookimpl
 def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
+    from ministudio import ClipResult
+
     path = context.workdir / f"titlecard-{request.shot_id or 'clip'}.mp4"
     context.log.info("titlecard.render", duration=request.duration_s)
     width, height = render_card(request, path)
