@@ -18,11 +18,13 @@ def pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path))
 
 
-@pytest.mark.parametrize("kind", ["bframes", "single-keyframe", "fade-out"])
+@pytest.mark.parametrize("kind", ["bframes", "single-keyframe", "fade-out", "keyframe-in-window"])
 def test_same_anchor_as_extract_anchor_frame(kind: str, tmp_path: Path) -> None:
     kwargs = {"bframes": {"preset": "veryfast", "gop": 24},
               "single-keyframe": {"preset": "veryfast", "gop": 1000},
-              "fade-out": {"preset": "veryfast", "gop": 24, "fade_out_s": 0.25}}[kind]
+              "fade-out": {"preset": "veryfast", "gop": 24, "fade_out_s": 0.25},
+              # keyframes every 10 frames: the window starts at frame 40, not at 36
+              "keyframe-in-window": {"preset": "veryfast", "gop": 10, "fade_out_s": 0.5}}[kind]
     clip = write_color_clip(tmp_path / "c.mp4", duration_s=2.0, width=160, height=96,
                             audio_hz=440, texture=True, **kwargs)
     info, ours = validate_and_anchor(clip, tmp_path / "a", expected_duration_s=2.0)
@@ -33,6 +35,8 @@ def test_same_anchor_as_extract_anchor_frame(kind: str, tmp_path: Path) -> None:
     assert np.array_equal(pixels(ours.path), pixels(ref.path))
     if kind == "fade-out":  # the fade to black at the end is skipped
         assert ours.frame_index < 47 and pixels(ours.path).mean() > 20
+    elif kind == "keyframe-in-window":  # the fade fills the shortened window [40, 47]: the
+        assert 40 <= ours.frame_index < 47  # chosen frame is in it, not before the keyframe
     else:
         assert ours.frame_index == 47
 

@@ -2,8 +2,10 @@
 
 A continued shot starts from the previous shot's anchor frame. Fades and motion blur in the
 last ``search_window_s`` seconds are skipped: every frame in the window is decoded exactly
-(seek to the keyframe before the window, decode forward, so single-keyframe clips are
-correct too) and scored by the variance of its luma Laplacian; the chosen frame is the latest
+(seek to the last keyframe at least half a window before the end, decode forward, so
+single-keyframe clips are correct too; when that keyframe is inside the window, the window
+starts there, so only the last group of pictures is decoded; non-reference frames before
+the window are not decoded at all) and scored by the variance of its luma Laplacian; the chosen frame is the latest
 one at least ``sharp_ratio`` times as sharp as the sharpest frame in the window (scored at
 half resolution: a quarter of the pixels, the same verdict on blur and fades). Results
 are cached by the clip's content hash, so asking twice costs one hash.
@@ -41,7 +43,7 @@ __all__ = [
 
 log = get_logger(__name__)
 
-METHOD = "last-sharp-frame/v2"
+METHOD = "last-sharp-frame/v3"
 
 
 def preload() -> None:
@@ -135,24 +137,33 @@ def extract_anchor_frame(
     return _save(clip, window, start, fps, sharp_ratio, png)
 
 
+def _window_start(keyframe: float | None, end: float, search_window_s: float) -> float:
+    """Where the search window starts: ``search_window_s`` before ``end``, or at ``keyframe``
+    (the last keyframe at least half a window before the end) when that is later: the window
+    then still spans at least half of ``search_window_s``, and only the last group of
+    pictures needs decoding."""
+    first = end - search_window_s
+    return max(first, keyframe) if keyframe is not None else first
+
+
 def _decode_tail(clip: Path, end: float, search_window_s: float, fps: float, *,
                  skip_before: bool) -> tuple[list, bool]:  # type: ignore[type-arg]
-    """Decode the end of ``clip``: seek to the keyframe before the last ``search_window_s``
-    seconds (``end`` is where the video ends), decode forward and return the frames inside
-    the window as ``(time, frame, None)``, in order, the last decoded frame always among
-    them, and whether any packet was skipped. ``skip_before``: frames before the window that no other frame refers to (most
-    B-frames) are not decoded at all: nothing in the window depends on them, so the window's
-    pixels are the same, for a fraction of the work on clips with B-frames. The choice is
-    made per packet, from its presentation time, before the decoder sees it."""
+    """Decode the end of ``clip`` (``end``: where its video ends) and return the frames of
+    the search window (see :func:`_window_start`) as ``(time, frame, None)``, in order, the
+    last decoded frame always among them, and whether any packet was skipped.
+
+    Decoding starts at a keyframe no later than half a window before the end.
+    ``skip_before``: frames before the last ``search_window_s`` that no other frame refers to
+    (most B-frames) are not decoded at all: nothing in the window depends on them, so its
+    pixels are the same, for less work. The choice is made per packet, from its
+    presentation time, before the decoder sees it."""
     import av
 
-    first = end - search_window_s - 1e-6  # the window's first presentation time
-    # skip only frames clearly before the window (and never the last two frame periods, so
-    # a window of 0 still decodes the true last frame)
-    skip_until = min(first, end - 2.0 / fps) - 0.5 / fps
-    seek_to = max(0.0, first - 2.0 / fps)
-    window: list = []  # type: ignore[type-arg]
-    last = None
+    half = end - search_window_s / 2
+    # never skip the last two frame periods (a window of 0 still decodes the true last frame)
+    skip_until = min(end - search_window_s, end - 2.0 / fps) - 0.5 / fps
+    frames: collections.deque[tuple[float, Any]] = collections.deque()
+    key: float | None = None
     skipped = False
     try:
         with av.open(str(clip)) as container:
@@ -160,10 +171,8 @@ def _decode_tail(clip: Path, end: float, search_window_s: float, fps: float, *,
             stream.thread_type = "AUTO"
             cc = stream.codec_context
             tb = stream.time_base
-            if seek_to > 0:
-                container.seek(int(seek_to / tb), stream=stream, backward=True, any_frame=False)
             skipping = None
-            for packet in container.demux(stream):
+            for packet in _demux_from_keyframe_before(container, stream, half):
                 if skip_before and packet.pts is not None:
                     skip = float(packet.pts * tb) < skip_until
                     if skip is not skipping:
@@ -174,18 +183,51 @@ def _decode_tail(clip: Path, end: float, search_window_s: float, fps: float, *,
                     if frame.pts is None:
                         continue
                     t = float(frame.pts * tb)
-                    if last is not None and t <= last[0]:
+                    if frames and t <= frames[-1][0]:
                         continue
-                    last = (t, frame)
-                    if t >= first:
-                        window.append((t, frame, None))
+                    if frame.key_frame and t <= half + 1e-6:
+                        key = t
+                    frames.append((t, frame))
+                    while len(frames) > 1 and frames[0][0] < end - search_window_s - 1e-6:
+                        frames.popleft()  # before any window: not needed
     except av.error.FFmpegError as exc:
         raise MediaError(f"{clip}: cannot decode the end of the clip ({exc})") from exc
-    if last is None:
+    if not frames:
         raise MediaError(f"{clip}: no decodable frame near the end")
+    return _window(frames, key, end, search_window_s), skipped
+
+
+def _window(frames: Any, key: float | None, end: float, search_window_s: float) -> list:  # type: ignore[type-arg]
+    """The search window's ``(time, frame, None)`` from decoded ``(time, frame)`` in order;
+    the last decoded frame is always in it."""
+    first = _window_start(key, end, search_window_s) - 1e-6
+    window = [(t, f, None) for t, f in frames if t >= first]
+    last = frames[-1]
     if not window or window[-1][0] != last[0]:
         window.append((last[0], last[1], None))
-    return window, skipped
+    return window
+
+
+def _demux_from_keyframe_before(container: Any, stream: Any, at: float) -> Any:
+    """Packets of ``stream`` from a keyframe whose presentation time is at or before ``at``
+    (the demuxer's index is searched by decode time, so a seek can land on a keyframe shown
+    just after ``at``: then it seeks again, earlier)."""
+    import itertools
+
+    target = at
+    while target > 0:
+        container.seek(int(target / stream.time_base), stream=stream, backward=True,
+                       any_frame=False)
+        packets = container.demux(stream)
+        head = next((p for p in packets if p.pts is not None), None)
+        if head is None:
+            break
+        pts = float(head.pts * stream.time_base)
+        if pts <= at + 1e-6 or target <= 0:
+            return itertools.chain([head], packets)
+        target = min(target, pts) - 0.25
+    container.seek(0, stream=stream, backward=True, any_frame=False)
+    return container.demux(stream)
 
 
 def _save(clip: Path, window: list, start: float, fps: float, sharp_ratio: float,  # type: ignore[type-arg]
@@ -244,6 +286,7 @@ def validate_and_anchor(
     clip = Path(clip)
     output_dir = Path(output_dir)
     keep: collections.deque[tuple[float, Any]] = collections.deque(maxlen=256)
+    keys: list[float] = []  # keyframe times
     clock: dict[str, Any] = {}
 
     def on_frame(frame: Any) -> None:
@@ -254,6 +297,8 @@ def validate_and_anchor(
         t = float(frame.pts * clock["tb"])
         if keep and t <= keep[-1][0]:
             return
+        if frame.key_frame:
+            keys.append(t)
         keep.append((t, frame))
         # only the frames that can still fall into the final window are held
         while len(keep) > 2 and keep[1][0] < t - search_window_s - 1e-6:
@@ -268,9 +313,10 @@ def validate_and_anchor(
     start = info.video_start_s
     duration = info.video_duration_s or info.duration_s
     edge = min(start + duration, keep[-1][0] + 1.0 / (info.fps or 24.0))
-    window = [(t, f, None) for t, f in keep if t >= edge - search_window_s - 1e-6]
-    if not window:
-        window = [(keep[-1][0], keep[-1][1], None)]
+    # the same window as extract_anchor_frame's: from the tail's keyframe when it is later
+    half = start + duration - search_window_s / 2
+    key = max((t for t in keys if t <= half + 1e-6), default=None)
+    window = _window(keep, key, edge, search_window_s)
     tag = f"w{int(round(search_window_s * 1000))}r{int(round(sharp_ratio * 100))}"
     output_dir.mkdir(parents=True, exist_ok=True)
     png = output_dir / f"anchor-{clip.stem}-{tag}.png"
