@@ -43,7 +43,7 @@ def main() -> None:
     rows = []
     rows += providers_list_bench.rows(5 if args.quick else 9)
     rows += media_bench.rows(args.repeat, args.quick, ffmpeg=args.ffmpeg)
-    rows += engine_bench.rows(1, args.quick, ffmpeg=args.ffmpeg)
+    rows += engine_bench.rows(1 if args.quick else args.repeat, args.quick, ffmpeg=args.ffmpeg)
     rows += batch_bench.rows(1 if args.quick else args.repeat, 8 if args.quick else 16)
     rows += animatic_bench.rows(1 if args.quick else args.repeat, 4.0 if args.quick else 8.0)
     if args.memory_shots:
