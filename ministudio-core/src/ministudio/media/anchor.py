@@ -219,12 +219,16 @@ def _demux_from_keyframe_before(container: Any, stream: Any, at: float) -> Any:
         container.seek(int(target / stream.time_base), stream=stream, backward=True,
                        any_frame=False)
         packets = container.demux(stream)
-        head = next((p for p in packets if p.pts is not None), None)
-        if head is None:
+        lead = []  # up to the first packet with a time, all kept for the decoder
+        for packet in packets:
+            lead.append(packet)
+            if packet.pts is not None:
+                break
+        if not lead or lead[-1].pts is None:
             break
-        pts = float(head.pts * stream.time_base)
-        if pts <= at + 1e-6 or target <= 0:
-            return itertools.chain([head], packets)
+        pts = float(lead[-1].pts * stream.time_base)
+        if pts <= at + 1e-6:
+            return itertools.chain(lead, packets)
         target = min(target, pts) - 0.25
     container.seek(0, stream=stream, backward=True, any_frame=False)
     return container.demux(stream)
