@@ -215,3 +215,48 @@ def test_a_clear_shot_stops_after_three_frames_an_open_one_samples_on(
     assert twice.kind == "face" and twice.identity_passed
     assert [round(t) for t in twice.frames_used] == [2, 6]  # frames near 1.5 s and 5.5 s
     assert "2/" in twice.note and "2/3 " not in twice.note
+
+
+def test_a_clips_frames_are_dropped_once_its_whole_cast_is_scored(
+        photos: dict[str, Path], tmp_path: Path) -> None:
+    from ministudio_local.face import score
+
+    clip = _clip(tmp_path, [photos["astronaut"], photos["hopper"]])
+    cast = {"eileen": photos["astronaut"], "grace": photos["hopper"]}
+    score._FRAME_CACHE.clear()
+
+    def request(who: str) -> IdentityRequest:
+        return IdentityRequest(media=clip, references=(cast[who],), character=who, samples=3,
+                               others=[(o, (p,)) for o, p in cast.items() if o != who])
+
+    assert score_faces(request("eileen")).kind == "face"
+    # grace is still to be scored on this clip: its frames (and detected faces) are kept
+    (entry,) = score._FRAME_CACHE.values()
+    assert entry.cast == {"eileen", "grace"} and entry.scored == {"eileen"}
+    assert entry.nbytes == 3 * 1280 * 720 * 3  # three RGB frames
+    assert score_faces(request("grace")).kind == "face"
+    assert score._FRAME_CACHE == {}  # everyone scored: nothing of the clip is held
+
+
+def test_the_frame_cache_stays_within_its_byte_bound(
+        photos: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ministudio_local.face import score
+
+    frame_bytes = 1280 * 720 * 3
+    monkeypatch.setattr(score, "FRAME_CACHE_BYTES", 2 * frame_bytes + 1)
+    score._FRAME_CACHE.clear()
+    stills = []
+    for k in range(4):  # distinct 1280x720 stills of a face (one frame each)
+        frame = Image.new("RGB", (1280, 720), (60 + 20 * k, 80, 95))
+        frame.paste(ImageOps.contain(Image.open(photos["hopper"]).convert("RGB"), (400, 400)),
+                    (100 + 150 * k, 100))
+        stills.append(_save(tmp_path, f"still-{k}", frame))
+    for still in stills:  # the other character is never scored: no entry ever completes
+        r = score_faces(IdentityRequest(media=still, references=(photos["hopper"],),
+                                        character="grace",
+                                        others=[("eileen", (photos["astronaut"],))]))
+        assert r is not None and r.kind == "face"
+        assert score._cache_bytes() <= score.FRAME_CACHE_BYTES
+    held = [key[0] for key in score._FRAME_CACHE]
+    assert held == [str(p.resolve()) for p in stills[-2:]]  # the oldest went first
+    score._FRAME_CACHE.clear()

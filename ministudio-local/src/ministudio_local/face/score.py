@@ -148,30 +148,68 @@ class _FrameFaces:
 class _Shot:
     """A clip's sampled frames and what the passes taught so far: frames of one shot look
     alike, so a shot whose faces only the detail pass finds starts there, and one where the
-    extra passes found nothing in two frames running stops trying them."""
+    extra passes found nothing in two frames running stops trying them. ``cast``: the
+    characters this clip is scored for; ``scored``: those done (the frames are dropped once
+    every one is)."""
 
     frames: list[tuple[float, _FrameFaces]]
     start: int = 0
     fruitless: int = 0
+    cast: frozenset[str] = frozenset()
+    scored: set[str] = attrs.field(factory=set)
+    nbytes: int = 0
 
 
+#: sampled frames of the clips being scored, kept so that scoring a shot's next character
+#: decodes and detects nothing again: a clip's entry is dropped as soon as every character
+#: of its cast has been scored, and the whole cache never holds more than
+#: :data:`FRAME_CACHE_BYTES` of pixels (oldest clips first; the clip being scored stays)
 _FRAME_CACHE: dict[tuple[str, int, int, int], _Shot] = {}
 _FRAME_LOCK = threading.Lock()
+#: about two 720p clips of 8 sampled frames (8 x 2.6 MiB each)
+FRAME_CACHE_BYTES = 48 * 2**20
 
 
-def _shot(media: Path, samples: int, embedder: Any) -> _Shot:
-    """Sampled frames of ``media`` with their lazily detected faces (the last few clips are
-    kept, so scoring a shot's second character decodes and detects nothing again)."""
+def _image_bytes(image: Any) -> int:
+    return int(image.width * image.height * len(image.getbands()))
+
+
+def _cache_bytes() -> int:
+    return sum(sh.nbytes for sh in _FRAME_CACHE.values())
+
+
+def _media_key(media: Path, samples: int) -> tuple[str, int, int, int]:
+    st = media.stat()
+    return (str(media.resolve()), st.st_mtime_ns, st.st_size, samples)
+
+
+def _shot(media: Path, samples: int, embedder: Any,
+          cast: frozenset[str] = frozenset()) -> _Shot:
+    """Sampled frames of ``media`` with their lazily detected faces, from the cache while
+    another character of ``cast`` still needs them (call with :data:`_FRAME_LOCK` held)."""
     from ministudio.media.look import sample_frames
 
-    st = media.stat()
-    key = (str(media.resolve()), st.st_mtime_ns, st.st_size, samples)
+    key = _media_key(media, samples)
     if key not in _FRAME_CACHE:
-        while len(_FRAME_CACHE) >= 4:
+        frames = [(float(t), _FrameFaces(img, embedder))
+                  for t, img in sample_frames(media, samples, nearby=True)]
+        entry = _Shot(frames, cast=cast,
+                      nbytes=sum(_image_bytes(f.image) for _, f in frames))
+        while _FRAME_CACHE and (len(_FRAME_CACHE) >= 4
+                                or _cache_bytes() + entry.nbytes > FRAME_CACHE_BYTES):
             _FRAME_CACHE.pop(next(iter(_FRAME_CACHE)))
-        _FRAME_CACHE[key] = _Shot([(float(t), _FrameFaces(img, embedder))
-                                   for t, img in sample_frames(media, samples, nearby=True)])
+        _FRAME_CACHE[key] = entry
     return _FRAME_CACHE[key]
+
+
+def _scored(media: Path, samples: int, character: str) -> None:
+    """``character`` is scored on ``media``: drop its frames once its whole cast is (call
+    with :data:`_FRAME_LOCK` held)."""
+    for key, entry in list(_FRAME_CACHE.items()):
+        if key[0] == str(media.resolve()) and key[3] == samples:
+            entry.scored.add(character)
+            if entry.scored >= entry.cast:
+                del _FRAME_CACHE[key]
 
 
 def spread_order(n: int, first: int = FIRST_FRAMES) -> list[int]:
@@ -315,8 +353,11 @@ def score_faces(
     if not request.media.exists():
         raise MediaError(f"no such clip or image: {request.media}")
     embedder = FaceEmbedder.shared()
+    who_key = request.character or ""
     refs, missing = _reference_descriptors(request.references, embedder)
     if not refs:
+        with _FRAME_LOCK:  # nothing to score on the frames: the rest of the cast may be done
+            _scored(request.media, request.samples, who_key)
         return _fallback(request, "no face found in the reference portrait(s) "
                          + ", ".join(missing), look_threshold)
     cast: list[tuple[str, Any]] = [(request.character or "this character", np.stack(refs))]
@@ -329,8 +370,25 @@ def score_faces(
             cast.append((other, np.stack(descs)))
         else:
             unusable.append(other)
+    cast_ids = frozenset([who_key, *(o for o, refs in request.others if refs)])
     with _FRAME_LOCK:
-        shot = _shot(request.media, request.samples, embedder)
+        shot = _shot(request.media, request.samples, embedder, cast_ids)
+    try:
+        return _score_shot(request, shot, cast, threshold=threshold,
+                           look_threshold=look_threshold, log=log, crops_dir=crops_dir,
+                           missing=missing, unusable=unusable)
+    finally:
+        with _FRAME_LOCK:
+            _scored(request.media, request.samples, who_key)
+
+
+def _score_shot(request: IdentityRequest, shot: _Shot, cast: list[tuple[str, Any]], *,
+                threshold: float, look_threshold: float | None, log: Any,
+                crops_dir: Path | None, missing: list[str],
+                unusable: list[str]) -> IdentityScore | None:
+    """:func:`score_faces` on the clip's sampled frames ``shot``."""
+    import numpy as np
+
     used: list[tuple[float, float, tuple[int, int, int, int], Any]] = []
     scored = with_faces = 0
     taken: set[str] = set()
