@@ -36,16 +36,25 @@ def main() -> None:
     ap.add_argument("--memory-shots", default="8,40,200",
                     help="film sizes for the offline-render memory rows ('' skips them)")
     ap.add_argument("--no-identity", action="store_true", help="skip identity_bench")
+    ap.add_argument("--skip", default="", help="comma-separated groups to leave out: "
+                    "providers, media, engine, batch, animatic")
     args = ap.parse_args()
+    skip = {g.strip() for g in args.skip.split(",") if g.strip()}
     start = time.perf_counter()
     before = load_line()
     print(f"before: {before}", flush=True)
     rows = []
-    rows += providers_list_bench.rows(5 if args.quick else 9)
-    rows += media_bench.rows(args.repeat, args.quick, ffmpeg=args.ffmpeg)
-    rows += engine_bench.rows(1 if args.quick else args.repeat, args.quick, ffmpeg=args.ffmpeg)
-    rows += batch_bench.rows(1 if args.quick else args.repeat, 8 if args.quick else 16)
-    rows += animatic_bench.rows(1 if args.quick else args.repeat, 4.0 if args.quick else 8.0)
+    if "providers" not in skip:
+        rows += providers_list_bench.rows(5 if args.quick else 9)
+    if "media" not in skip:
+        rows += media_bench.rows(args.repeat, args.quick, ffmpeg=args.ffmpeg)
+    if "engine" not in skip:
+        rows += engine_bench.rows(1 if args.quick else args.repeat, args.quick,
+                                  ffmpeg=args.ffmpeg)
+    if "batch" not in skip:
+        rows += batch_bench.rows(1 if args.quick else args.repeat, 8 if args.quick else 16)
+    if "animatic" not in skip:
+        rows += animatic_bench.rows(1 if args.quick else args.repeat, 4.0 if args.quick else 8.0)
     if args.memory_shots:
         rows += memory_bench.rows(tuple(int(n) for n in args.memory_shots.split(",")))
     identity = "" if args.no_identity else _identity(1 if args.quick else args.repeat)
