@@ -19,7 +19,6 @@ import copy
 import math
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -284,6 +283,8 @@ def _check_sections(layer: Mapping[str, Any], source: str) -> list[str]:
 
 
 def _parse_value(raw: str) -> Any:
+    import tomllib  # here, not at the top: most commands read no TOML at all
+
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -301,6 +302,8 @@ def _nest(dotted: str, value: Any) -> dict[str, Any]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

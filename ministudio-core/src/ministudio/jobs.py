@@ -65,13 +65,20 @@ class JobState(enum.StrEnum):
     FAILED = "failed"
 
 
+def _outputs(value: Any) -> tuple[Any, ...]:
+    # a Python function, not ``tuple``: attrs reads a converter's signature, and for a builtin
+    # that means parsing its text signature with ``tokenize`` (the biggest regex in the
+    # standard library, compiled on first use) in every process that imports this kit
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class JobStatus:
     """One poll's answer. ``outputs`` are whatever ``fetch`` needs (URLs, ids); ``error`` is
     the classified error of a FAILED job; ``detail`` carries the provider's raw answer."""
 
     state: JobState = attrs.field(converter=JobState)
-    outputs: tuple[Any, ...] = attrs.field(default=(), converter=tuple)
+    outputs: tuple[Any, ...] = attrs.field(default=(), converter=_outputs)
     error: ProviderError | None = None
     progress: float | None = None
     detail: Any = None

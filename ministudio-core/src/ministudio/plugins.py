@@ -23,7 +23,6 @@ import importlib
 import importlib.metadata as md
 import os
 import re
-import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -104,11 +103,44 @@ def _truthy(value: str | None) -> bool:
 @functools.cache
 def _core_version() -> str:
     try:
-        return md.version(CORE_DIST)
+        version = _headers(md.distribution(CORE_DIST)).get("version")
     except md.PackageNotFoundError:  # running from a source tree
+        version = None
+    if version is None:
         from ministudio import __version__
 
         return __version__
+    return version[0]
+
+
+def _headers(dist: md.Distribution) -> dict[str, list[str]]:
+    """The header fields of a distribution's core metadata (``METADATA``, or ``PKG-INFO``),
+    by lower-cased name. A one-line value (name, version, each requirement) is what
+    :attr:`importlib.metadata.Distribution.metadata` gives; a folded one is kept as written.
+    That property runs the email package's parser over the whole file (long description
+    included), which costs a listing more than everything else in the metadata phase."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    fields: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in text.split("\n"):
+        if not line.strip("\r"):
+            break  # the blank line before the description
+        if line[0] in " \t":  # a folded value goes on
+            if last:
+                last[-1] += "\n" + line.rstrip("\r")
+            continue
+        if not _HEADER.match(line):
+            break  # not a header: the email parser starts the body here too
+        name, _, value = line.partition(":")
+        last = fields.setdefault(name.lower(), [])
+        last.append(value.lstrip(" \t").rstrip("\r"))
+    return fields
+
+
+def _traceback() -> str:
+    import traceback  # only when a plugin fails
+
+    return traceback.format_exc()
 
 
 class PluginManager:
@@ -164,9 +196,9 @@ class PluginManager:
             eps = [ep for ep in dist.entry_points if ep.group == GROUP]
             if not eps:
                 continue
-            meta = dist.metadata  # parsed once: name, version and requirements
-            dist_name = meta["Name"] or "?"
-            version = meta["Version"]
+            meta = _headers(dist)  # read once: name, version and requirements
+            dist_name = (meta.get("name") or ["?"])[0] or "?"
+            version = (meta.get("version") or [None])[0]
             for ep in eps:
                 if ep.name in seen or ep.name in self.records:
                     continue  # the same dist found twice on sys.path
@@ -178,7 +210,7 @@ class PluginManager:
                 if not ok:
                     self.records[ep.name] = PluginRecord(**base, status=Status.DISABLED, reason=why)
                     continue
-                problem = _requirement_problem(meta.get_all("Requires-Dist") or [])
+                problem = _requirement_problem(meta.get("requires-dist") or [])
                 if problem:
                     self._fail(
                         PluginRecord(**base),
@@ -225,7 +257,7 @@ class PluginManager:
                 record,
                 Status.FAILED,
                 f"import failed: {type(exc).__name__}: {exc}",
-                tb=traceback.format_exc(),
+                tb=_traceback(),
             )
             return
         self.register(obj, record=record)
@@ -270,7 +302,7 @@ class PluginManager:
             self.pm.register(plugin, name=record.name)
         except Exception as exc:  # noqa: BLE001 - pluggy validation errors
             self._fail(
-                record, Status.INCOMPATIBLE, f"registration refused: {exc}", tb=traceback.format_exc()
+                record, Status.INCOMPATIBLE, f"registration refused: {exc}", tb=_traceback()
             )
             return self.records[record.name]
         unknown = [
@@ -295,7 +327,7 @@ class PluginManager:
                 record,
                 Status.FAILED,
                 f"register_providers raised {type(exc).__name__}: {exc}",
-                tb=traceback.format_exc(),
+                tb=_traceback(),
             )
             return self.records[record.name]
         stamped = [attrs.evolve(s, plugin=record.name) for s in specs]
@@ -498,10 +530,6 @@ def _requirement_problem(requires: Iterable[str]) -> str:
     reqs = [r for r in requires if r.lower().replace("_", "-").startswith(CORE_DIST)]
     if not reqs:
         return ""
-    # only the version specifier is judged, so only packaging.specifiers is imported (the
-    # full PEP 508 parser in packaging.requirements costs a tenth of `providers list`)
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
     core = _core_version()
     for raw in reqs:
         m = _REQUIREMENT.match(raw)
@@ -509,16 +537,68 @@ def _requirement_problem(requires: Iterable[str]) -> str:
             continue  # not a plain requirement, or one for an extra (tests, docs)
         if m["name"].lower().replace("_", "-").replace(".", "-") != CORE_DIST:
             continue
-        try:
-            spec = SpecifierSet(m["spec"].strip().strip("()"))
-        except InvalidSpecifier:
-            continue
-        if not spec.contains(core, prereleases=True):
-            return f"requires {CORE_DIST}{spec}, installed {core}"
+        judged = _judge(m["spec"].strip().strip("()"), core)
+        if judged is None:
+            continue  # not a valid specifier
+        text, holds = judged
+        if not holds:
+            return f"requires {CORE_DIST}{text}, installed {core}"
     return ""
+
+
+def _judge(spec: str, version: str) -> tuple[str, bool] | None:
+    """``(the specifier as packaging writes it, whether version satisfies it)``; ``None`` for
+    an invalid specifier. Plain release numbers on both sides (``>=0.1,<0.2`` against
+    ``0.1.0``: what plugins write) are compared here; anything else (pre-releases, ``.*``,
+    ``===``, epochs, local versions) goes to :mod:`packaging.specifiers`, whose import and
+    regexes cost more than the rest of the requirement check."""
+    simple = _release_judge(spec, version)
+    if simple is not None:
+        return simple
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        parsed = SpecifierSet(spec)
+    except InvalidSpecifier:
+        return None
+    return str(parsed), parsed.contains(version, prereleases=True)
+
+
+def _release_judge(spec: str, version: str) -> tuple[str, bool] | None:
+    """PEP 440 for release-only versions (``1``, ``0.1.0``): ``None`` when either side is
+    anything else. Releases compare as zero-padded tuples; ``~=X.Y`` is ``>=X.Y, ==X.*``."""
+    if not _RELEASE.fullmatch(version):
+        return None
+    have = tuple(int(p) for p in version.split("."))
+    clauses: set[str] = set()
+    holds = True
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        m = _RELEASE_CLAUSE.fullmatch(part)
+        if m is None or (m["op"] == "~=" and "." not in m["version"]):
+            return None  # packaging decides (and ~=1 is invalid there)
+        op, text = m["op"], m["version"]
+        want = tuple(int(p) for p in text.split("."))
+        clauses.add(op + text)
+        holds = holds and _release_holds(op, want, have)
+    return ",".join(sorted(clauses)), holds
+
+
+def _release_holds(op: str, want: tuple[int, ...], have: tuple[int, ...]) -> bool:
+    width = max(len(want), len(have))
+    w, h = want + (0,) * (width - len(want)), have + (0,) * (width - len(have))
+    if op == "~=":
+        prefix = want[:-1]
+        return h >= w and (have + (0,) * len(prefix))[:len(prefix)] == prefix
+    return {"==": h == w, "!=": h != w, "<": h < w, "<=": h <= w, ">": h > w, ">=": h >= w}[op]
 
 
 #: a PEP 508 requirement without a URL: name, extras, version specifier, marker
 _REQUIREMENT = re.compile(
     r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*"
     r"(?P<spec>[^;@]*?)\s*(?:;(?P<marker>.*))?$")
+#: a header line of core metadata, as the email package's parser tells one (RFC 5322 name)
+_HEADER = re.compile(r"[\x21-\x39\x3b-\x7e]*:")
+_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_RELEASE_CLAUSE = re.compile(r"\s*(?P<op>==|!=|<=|>=|<|>|~=)\s*(?P<version>[0-9]+(?:\.[0-9]+)*)\s*")
