@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from ministudio.errors import CapabilityError
-
 from ministudio_tts import _espeak_voices
 from ministudio_tts.audio import Envelope
 from ministudio_tts.engines.espeak import list_library_voices
-
 
 TEXT = ("The old lighthouse keeper climbed the stairs at dusk. Below him, the storm rolled in "
         "across the grey water. It's 1984, said Dr. Smith — don't go!")
@@ -83,22 +80,72 @@ def test_static_voice_table_matches_library():
     assert tuple(variants) == _espeak_voices.VARIANTS
 
 
-def test_piper_voice_is_dropped_when_idle_and_loaded_again(monkeypatch) -> None:
+def test_piper_runs_in_a_worker_process_that_exits_when_idle(monkeypatch) -> None:
+    import os
+    import sys
     import time
 
     pytest.importorskip("piper")
-    from ministudio_tts.engines import piper
+    from ministudio_tts.engines import piper, piper_worker
     from ministudio_tts.text import tokenize
 
-    monkeypatch.setattr(piper, "IDLE_S", 0.2)
+    heavy_before = "onnxruntime" in sys.modules
+    worker = piper_worker.shared()
+    worker.stop()
+    monkeypatch.setattr(worker, "idle_s", 0.3)
+    started = worker.started
     text = "Hello there."
     first = piper.synthesize(text, tokenize(text), voice=piper.DEFAULT_VOICE)
-    assert piper.DEFAULT_VOICE in piper._voices  # kept while lines keep coming
+    pid = worker.pid
+    assert pid is not None and pid != os.getpid()  # the voice lives in another process
+    assert worker.started == started + 1
+    assert ("onnxruntime" in sys.modules) == heavy_before  # and never entered this one
+    second = piper.synthesize(text, tokenize(text), voice=piper.DEFAULT_VOICE)
+    assert worker.pid == pid and worker.started == started + 1  # reused while lines come
     deadline = time.monotonic() + 10
-    while piper.DEFAULT_VOICE in piper._voices and time.monotonic() < deadline:
+    while worker.pid is not None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert piper.DEFAULT_VOICE not in piper._voices  # idle: its memory is given back
+    assert worker.pid is None  # idle: the worker exited, its memory went with it
+    assert not os.path.exists(f"/proc/{pid}") or _zombie_free(pid)
     again = piper.synthesize(text, tokenize(text), voice=piper.DEFAULT_VOICE)
+    assert worker.started == started + 2 and worker.pid not in (None, pid)
     # loaded again: the same voice (VITS samples its durations, so lengths vary a little)
-    assert again.sample_rate == first.sample_rate
-    assert abs(len(again.samples) - len(first.samples)) < 0.3 * len(first.samples)
+    for other in (second, again):
+        assert other.sample_rate == first.sample_rate
+        assert abs(len(other.samples) - len(first.samples)) < 0.3 * len(first.samples)
+    assert first.spans is not None and len(first.spans) == len(tokenize(text))
+    worker.stop()
+
+
+def _zombie_free(pid: int) -> bool:
+    """The process is gone (reaped): /proc may still list another process reusing the id."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return ") Z " not in f.read()
+    except OSError:
+        return True
+
+
+def test_a_failed_worker_is_a_retryable_error_and_the_next_line_starts_a_new_one(
+        monkeypatch) -> None:
+    pytest.importorskip("piper")
+    from ministudio.errors import ProviderError
+    from ministudio_tts.engines import piper, piper_worker
+    from ministudio_tts.text import tokenize
+
+    worker = piper_worker.Worker(idle_s=5)
+    monkeypatch.setattr(piper_worker, "_shared", worker)
+    assert worker.call("ping") == worker.pid
+    import os
+    import signal
+
+    os.kill(worker.pid, signal.SIGKILL)
+    with pytest.raises(ProviderError) as info:
+        worker.call("ping")
+    assert info.value.retryable and worker.pid is None
+    text = "Hello."
+    assert piper.synthesize(text, tokenize(text), voice=piper.DEFAULT_VOICE).spans
+    assert worker.started == 2
+    with pytest.raises(ProviderError, match="unknown piper worker request"):
+        worker.call("nothing")
+    worker.stop()

@@ -6,8 +6,11 @@ sentences with espeak-ng, and its phoneme words do not always match the text's w
 the" becomes one phoneme word, "1984" three), so each text word is phonemized on its own and
 that sequence is aligned to the spoken phoneme sequence with :class:`difflib.SequenceMatcher`:
 a word starts at the first sample of its first aligned phoneme and ends at the last sample of
-its last one (pauses excluded). The voice is loaded once and reused while lines keep coming;
-it is dropped when idle (:data:`IDLE_S`).
+its last one (pauses excluded).
+
+:func:`synthesize` runs in a worker process (:mod:`ministudio_tts.engines.piper_worker`),
+which loads the voice once, reuses it while lines keep coming and exits when idle, taking
+the voice's memory with it; :func:`synthesize_here` is the in-process work it does.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ministudio.errors import ProviderError
 
 from ministudio_tts.text import Token
 
-__all__ = ["DEFAULT_VOICE", "Synthesis", "load_voice", "synthesize"]
+__all__ = ["DEFAULT_VOICE", "Synthesis", "load_voice", "synthesize", "synthesize_here"]
 
 DEFAULT_VOICE = "en_US-joe-medium"
 _NOT_SOUNDS = set(" ˈˌ^$_.,;:!?¡¿—–-…\"'«»“”‘’()[]")
@@ -43,40 +46,16 @@ def _load(voice: str) -> Any:
     return PiperVoice.load(model, config_path=config, include_alignments=True)
 
 
-#: a loaded voice is kept while it is used and dropped this long after its last line: it holds
-#: about 250 MB (the onnxruntime session), which a render needs only in its speech phase
-IDLE_S = 10.0
 _voices: dict[str, Any] = {}
-_idle: dict[str, threading.Timer] = {}
 
 
 def load_voice(voice: str) -> Any:
-    """The voice, loaded once and reused until it has been idle for :data:`IDLE_S`."""
+    """The voice, loaded once per process (the worker's: it exits when idle, and the voice
+    with it)."""
     with _LOAD_LOCK:
-        timer = _idle.pop(voice, None)
-        if timer is not None:
-            timer.cancel()
         if voice not in _voices:
             _voices[voice] = _load(voice)
         return _voices[voice]
-
-
-def _done_with(voice: str) -> None:
-    with _LOAD_LOCK:
-        old = _idle.pop(voice, None)
-        if old is not None:
-            old.cancel()
-        timer = threading.Timer(IDLE_S, _drop, args=(voice,))
-        timer.daemon = True
-        _idle[voice] = timer
-        timer.start()
-
-
-def _drop(voice: str) -> None:
-    with _LOAD_LOCK:
-        if _idle.get(voice) is threading.current_thread():
-            del _idle[voice]
-            _voices.pop(voice, None)
 
 
 class Synthesis:
@@ -98,20 +77,30 @@ _RUN_LOCK = threading.Lock()
 
 
 def synthesize(text: str, tokens: list[Token], *, voice: str, rate: float = 1.0) -> Synthesis:
+    """Speak ``text`` with word spans for ``tokens``, in the worker process
+    (:mod:`ministudio_tts.engines.piper_worker`): the voice's memory never enters this one."""
+    from ministudio_tts.engines import piper_worker
+
+    _voice_files(voice)  # an unknown voice: the same error, without starting a worker
+    samples, sr, spans = piper_worker.shared().call(
+        "synthesize", text=text, words=[t.text for t in tokens], voice=voice, rate=rate)
+    return Synthesis(samples, sr, spans)
+
+
+def synthesize_here(text: str, words: list[str], *, voice: str, rate: float = 1.0) -> Synthesis:
+    """:func:`synthesize` in this process (the worker's side): ``words`` are the texts of
+    the tokens to time."""
     from piper.config import SynthesisConfig
 
     pv = load_voice(voice)
-    try:
-        syn = SynthesisConfig(length_scale=pv.config.length_scale / rate)
-        sr = int(pv.config.sample_rate)
-        with _RUN_LOCK:
-            chunks = list(pv.synthesize(text, syn_config=syn, include_alignments=True))
-        return _aligned(pv, chunks, tokens, sr)
-    finally:
-        _done_with(voice)
+    syn = SynthesisConfig(length_scale=pv.config.length_scale / rate)
+    sr = int(pv.config.sample_rate)
+    with _RUN_LOCK:
+        chunks = list(pv.synthesize(text, syn_config=syn, include_alignments=True))
+    return _aligned(pv, chunks, words, sr)
 
 
-def _aligned(pv: Any, synthesized: list[Any], tokens: list[Token], sr: int) -> Synthesis:
+def _aligned(pv: Any, synthesized: list[Any], words: list[str], sr: int) -> Synthesis:
     import numpy as np
 
     chunks: list[Any] = []
@@ -139,9 +128,9 @@ def _aligned(pv: Any, synthesized: list[Any], tokens: list[Token], sr: int) -> S
 
     expected: list[str] = []
     bounds: list[tuple[int, int]] = []
-    for tok in tokens:
+    for word in words:
         start = len(expected)
-        expected += _sounds([p for sentence in pv.phonemize(tok.text) for p in sentence])
+        expected += _sounds([p for sentence in pv.phonemize(word) for p in sentence])
         bounds.append((start, len(expected)))
     where = _align([p for p, _, _ in actual], expected)
     spans: list[tuple[float | None, float | None]] = []
