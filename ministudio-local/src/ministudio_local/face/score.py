@@ -166,6 +166,10 @@ class _Shot:
 #: :data:`FRAME_CACHE_BYTES` of pixels (oldest clips first; the clip being scored stays)
 _FRAME_CACHE: dict[tuple[str, int, int, int], _Shot] = {}
 _FRAME_LOCK = threading.Lock()
+#: held while a clip is scored: detection and description already run one frame at a time
+#: (dlib is not documented thread-safe), so clips scored at once in other threads would only
+#: hold their decoded frames while waiting for it
+_CLIP_LOCK = threading.Lock()
 #: about two 720p clips of 8 sampled frames (8 x 2.6 MiB each)
 FRAME_CACHE_BYTES = 48 * 2**20
 
@@ -371,15 +375,16 @@ def score_faces(
         else:
             unusable.append(other)
     cast_ids = frozenset([who_key, *(o for o, refs in request.others if refs)])
-    with _FRAME_LOCK:
-        shot = _shot(request.media, request.samples, embedder, cast_ids)
-    try:
-        return _score_shot(request, shot, cast, threshold=threshold,
-                           look_threshold=look_threshold, log=log, crops_dir=crops_dir,
-                           missing=missing, unusable=unusable)
-    finally:
+    with _CLIP_LOCK:  # one clip's frames decoded at a time (the work is serial anyway)
         with _FRAME_LOCK:
-            _scored(request.media, request.samples, who_key)
+            shot = _shot(request.media, request.samples, embedder, cast_ids)
+        try:
+            return _score_shot(request, shot, cast, threshold=threshold,
+                               look_threshold=look_threshold, log=log, crops_dir=crops_dir,
+                               missing=missing, unusable=unusable)
+        finally:
+            with _FRAME_LOCK:
+                _scored(request.media, request.samples, who_key)
 
 
 def _score_shot(request: IdentityRequest, shot: _Shot, cast: list[tuple[str, Any]], *,
