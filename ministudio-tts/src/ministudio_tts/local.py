@@ -10,7 +10,7 @@ from ministudio_tts.audio import Envelope, write_wav
 from ministudio_tts.common import no_pitch, output_path
 from ministudio_tts.text import tokenize
 from ministudio_tts.timing import ends_from_starts, estimate, finalize
-from ministudio_tts.voices import VARIANTS, transform
+from ministudio_tts.voices import VARIANTS
 
 __all__ = ["speak"]
 
@@ -39,9 +39,9 @@ def _piper(request: SpeechRequest, context: CallContext) -> SpeechResult:
     if variant and variant not in VARIANTS:
         raise CapabilityError(f"piper has no voice {voice!r}", provider="piper",
                               hint="`ministudio voices --provider piper` lists them")
-    syn = piper.synthesize(request.text, tokens, voice=base, rate=request.rate)
-    if variant:  # another speaker: the same voice through a pitch + formant transform
-        syn.samples = transform(syn.samples, syn.sample_rate, variant)
+    # variant: another speaker, the same voice through a pitch + formant transform
+    syn = piper.synthesize(request.text, tokens, voice=base, rate=request.rate,
+                           variant=variant or None)
     path = output_path(request, context)
     duration = write_wav(path, syn.samples, syn.sample_rate)
     source = "native"

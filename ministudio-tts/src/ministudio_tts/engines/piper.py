@@ -76,18 +76,23 @@ def _sounds(phonemes: list[str]) -> list[str]:
 _RUN_LOCK = threading.Lock()
 
 
-def synthesize(text: str, tokens: list[Token], *, voice: str, rate: float = 1.0) -> Synthesis:
-    """Speak ``text`` with word spans for ``tokens``, in the worker process
-    (:mod:`ministudio_tts.engines.piper_worker`): the voice's memory never enters this one."""
+def synthesize(text: str, tokens: list[Token], *, voice: str, rate: float = 1.0,
+               variant: str | None = None) -> Synthesis:
+    """Speak ``text`` with word spans for ``tokens`` (``variant``: through that speaker's
+    pitch + formant transform, :func:`ministudio_tts.voices.transform`), in the worker
+    process (:mod:`ministudio_tts.engines.piper_worker`): the memory of the voice and of
+    the transform (Praat) never enters this one."""
     from ministudio_tts.engines import piper_worker
 
     _voice_files(voice)  # an unknown voice: the same error, without starting a worker
     samples, sr, spans = piper_worker.shared().call(
-        "synthesize", text=text, words=[t.text for t in tokens], voice=voice, rate=rate)
+        "synthesize", text=text, words=[t.text for t in tokens], voice=voice, rate=rate,
+        variant=variant)
     return Synthesis(samples, sr, spans)
 
 
-def synthesize_here(text: str, words: list[str], *, voice: str, rate: float = 1.0) -> Synthesis:
+def synthesize_here(text: str, words: list[str], *, voice: str, rate: float = 1.0,
+                    variant: str | None = None) -> Synthesis:
     """:func:`synthesize` in this process (the worker's side): ``words`` are the texts of
     the tokens to time."""
     from piper.config import SynthesisConfig
@@ -97,7 +102,12 @@ def synthesize_here(text: str, words: list[str], *, voice: str, rate: float = 1.
     sr = int(pv.config.sample_rate)
     with _RUN_LOCK:
         chunks = list(pv.synthesize(text, syn_config=syn, include_alignments=True))
-    return _aligned(pv, chunks, words, sr)
+    out = _aligned(pv, chunks, words, sr)
+    if variant:
+        from ministudio_tts.voices import transform
+
+        out.samples = transform(out.samples, sr, variant)
+    return out
 
 
 def _aligned(pv: Any, synthesized: list[Any], words: list[str], sr: int) -> Synthesis:
