@@ -69,7 +69,7 @@ ANIMATIC_MODEL = ClipModel(
 
 
 def _face_available() -> bool:
-    from ministudio_local.face.embed import available
+    from ministudio_local.face.files import available
 
     return available()
 

@@ -32,7 +32,6 @@ from ministudio import (
     ProviderUnavailableError,
     RateLimitedError,
     hookimpl,
-    jobs,
 )
 from ministudio.config import provider_settings_at_load
 from ministudio.httperrors import classify, retry_after
@@ -48,7 +47,7 @@ from ministudio_kling.models import (
 )
 
 if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
-    from ministudio import CallContext, ClipModel, ClipRequest, ClipResult
+    from ministudio import CallContext, ClipModel, ClipRequest, ClipResult, jobs
 
 MINISTUDIO_PLUGIN_API = 1
 KEYS = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")
@@ -193,6 +192,8 @@ async def submit(request: ClipRequest, context: CallContext) -> str:
 
 
 async def status(job_id: str, request: ClipRequest, context: CallContext) -> jobs.JobStatus:
+    from ministudio import jobs  # the job kit only when a job runs: a listing imports none
+
     async with _client(context) as http:
         task = _data(await http.get(f"/v1/videos/{job_id}"), request.model)
     state = task.get("task_status")
@@ -211,6 +212,8 @@ async def status(job_id: str, request: ClipRequest, context: CallContext) -> job
 
 async def fetch(job_id: str, done: jobs.JobStatus, request: ClipRequest,
                 context: CallContext) -> list[Path]:
+    from ministudio import jobs
+
     task_id = job_id.rsplit("/", 1)[-1]
     return [await jobs.download(url, context.workdir / f"{task_id}-{i}.mp4", context,
                                 provider=NAME) for i, url in enumerate(done.outputs)]
@@ -218,6 +221,8 @@ async def fetch(job_id: str, done: jobs.JobStatus, request: ClipRequest,
 
 @hookimpl
 async def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
+    from ministudio import jobs
+
     check(request, context.settings)
     model = _find(request)
     cost = model.pricing.estimate_request(request) if model.pricing else None

