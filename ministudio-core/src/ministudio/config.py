@@ -19,6 +19,7 @@ import copy
 import math
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -208,9 +209,28 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if env.get("MINISTUDIO_CONFIG"):
         return Path(env["MINISTUDIO_CONFIG"])
-    import platformdirs
+    folder = _xdg_config_home()
+    if folder is None:
+        import platformdirs
 
-    return platformdirs.user_config_path("ministudio") / "config.toml"
+        return platformdirs.user_config_path("ministudio") / "config.toml"
+    return Path(folder) / "ministudio" / "config.toml"
+
+
+def _xdg_config_home() -> str | None:
+    """The XDG config folder on Linux in the plain cases, where every platformdirs release
+    (``>=4``) agrees: ``$XDG_CONFIG_HOME`` when absolute, else ``$HOME/.config`` when
+    ``HOME`` is absolute. ``None`` for anything else (another OS, Android, a relative or
+    blank variable): platformdirs decides. Importing platformdirs costs every command (a
+    ``providers list`` reads the user's config for ``plugins.disabled``) more than a
+    folder name is worth."""
+    if sys.platform != "linux" or hasattr(sys, "getandroidapilevel") or "ANDROID_ROOT" in os.environ:
+        return None
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    if xdg is not None:
+        return xdg if os.path.isabs(xdg) else None
+    home = os.environ.get("HOME", "")
+    return os.path.expanduser("~/.config") if os.path.isabs(home) else None
 
 
 def mask(value: str) -> str:
