@@ -57,6 +57,17 @@ def test_every_public_name_still_imports_from_the_package() -> None:
                                   "ministudio.capabilities", "ministudio"]
 
 
+def test_submodules_the_package_imported_before_are_still_attributes() -> None:
+    code = ("import ministudio\n"
+            "print(ministudio.requests.ClipRequest.__name__, ministudio.errors.ConfigError.__name__,"
+            " ministudio.capabilities.ProviderSpec.__name__, ministudio.context.CallContext.__name__,"
+            " ministudio.hookspecs.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.split() == ["ClipRequest", "ConfigError", "ProviderSpec", "CallContext",
+                                  "ministudio.hookspecs"]
+
+
 def test_an_unknown_name_is_an_attribute_error() -> None:
     import ministudio
 

@@ -46,8 +46,15 @@ _LAZY: dict[str, str] = {
 }
 
 
+#: submodules this package used to import eagerly: ``import ministudio`` followed by
+#: ``ministudio.requests.ClipRequest`` keeps working
+_SUBMODULES = frozenset({"capabilities", "context", "errors", "hookspecs", "requests"})
+
+
 def __getattr__(name: str) -> Any:
     """Import a public name's module on first access and keep the value here."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # the import binds it here too
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -57,7 +64,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
 
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
