@@ -218,10 +218,25 @@ def render_animatic(
         log.info("animatic.render", frames=plan.frames, size=f"{plan.width}x{plan.height}",
                  shot_type=plan.shot_type, move=move.name, characters=len(plan.characters),
                  backdrop="image" if plan.backdrop else "painted")
-    _encode(board, out_path, preset=preset, crf=crf)
+    clean = (board.clean_in, board.clean_out)
+    try:
+        _encode(board, out_path, preset=preset, crf=crf)
+    finally:
+        del board  # the layers and caches go before the heap is handed back
+        _give_back()
     return RenderStats(plan=plan, move=move.name, frames=plan.frames, width=plan.width,
-                       height=plan.height, fps=plan.fps, clean_in_frames=board.clean_in,
-                       clean_out_frames=board.clean_out)
+                       height=plan.height, fps=plan.fps, clean_in_frames=clean[0],
+                       clean_out_frames=clean[1])
+
+
+def _give_back() -> None:
+    """Hand the heap the encoder and the layers freed back to the OS now
+    (:func:`ministudio.engine.heap.trim`), not only after the shot is scored."""
+    try:
+        from ministudio.engine import heap
+    except ImportError:  # pragma: no cover - an older core
+        return
+    heap.trim()
 
 
 def _encode(board: Board, out_path: Path, *, preset: str, crf: int) -> None:

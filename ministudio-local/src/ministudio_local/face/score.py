@@ -385,6 +385,17 @@ def score_faces(
         finally:
             with _FRAME_LOCK:
                 _scored(request.media, request.samples, who_key)
+            _give_back()
+
+
+def _give_back() -> None:
+    """Hand the heap freed by decoding and detection back to the OS now, not only after the
+    shot (:func:`ministudio.engine.heap.trim`): the render's next clip needs it."""
+    try:
+        from ministudio.engine import heap
+    except ImportError:  # pragma: no cover - an older core
+        return
+    heap.trim()
 
 
 def _score_shot(request: IdentityRequest, shot: _Shot, cast: list[tuple[str, Any]], *,
