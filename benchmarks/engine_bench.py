@@ -43,6 +43,7 @@ from harness import (  # noqa: E402
     Row,
     Sample,
     Stat,
+    anchor_floor,
     find_ffmpeg,
     interleave,
     python_env,
@@ -98,22 +99,6 @@ def shoot(plans, clips: list[Path], latency: float, root: Path,  # type: ignore[
     assert all(o.ok for o in out.values()), {k: o.error for k, o in out.items() if not o.ok}
     h.ledger.close()
     return sample, prod.provider_calls
-
-
-def anchor_floor(clip: Path, png: Path) -> None:
-    """The least a start frame costs in-process: PyAV seeks to 0.1 s before the end (the
-    ``ffmpeg -sseof -0.1`` reference), decodes to the end and writes the last frame's PNG."""
-    import av
-
-    with av.open(str(clip)) as c:
-        s = c.streams.video[0]
-        s.thread_type = "AUTO"
-        end = float(c.duration / 1e6)
-        c.seek(int((end - 0.1) / s.time_base), stream=s, backward=True)
-        last = None
-        for f in c.decode(s):
-            last = f
-        last.to_image().save(png, compress_level=1)
 
 
 def validate_floor(clip: Path) -> None:

@@ -122,6 +122,22 @@ def interleave(contenders: dict[str, Callable[[], Sample]], repeat: int) -> dict
     return {n: Stat.of(s) for n, s in samples.items()}
 
 
+def anchor_floor(clip: Path, png: Path) -> None:
+    """The least a start frame costs in-process: PyAV seeks to 0.1 s before the end (the
+    ``ffmpeg -sseof -0.1`` reference), decodes to the end and writes the last frame's PNG."""
+    import av
+
+    with av.open(str(clip)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        end = float(c.duration / 1e6)
+        c.seek(int((end - 0.1) / s.time_base), stream=s, backward=True)
+        last = None
+        for f in c.decode(s):
+            last = f
+        last.to_image().save(png, compress_level=1)
+
+
 def find_ffmpeg(explicit: str | None = None) -> str:
     if explicit:
         return explicit

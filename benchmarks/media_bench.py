@@ -43,6 +43,7 @@ from bench_clips import VARIANTS, real_like_clips  # noqa: E402
 from harness import (  # noqa: E402
     Row,
     Stat,
+    anchor_floor,
     find_ffmpeg,
     interleave,
     print_table,
@@ -190,7 +191,6 @@ class Bench:
                    old=stats.get("old"), note=note, extra={"n": n})
 
     def anchor_rows(self) -> list[Row]:
-        import av
         from ministudio.media import extract_anchor_frame
 
         clip = self.good[0]
@@ -212,15 +212,7 @@ class Bench:
                          f"not per clip: the in-process row is the one that counts")
 
         def floor_inproc() -> None:  # what the ffmpeg command does, in PyAV
-            with av.open(str(clip)) as c:
-                s = c.streams.video[0]
-                s.thread_type = "AUTO"
-                end = float(c.duration / 1e6)
-                c.seek(int((end - 0.1) / s.time_base), stream=s, backward=True)
-                last = None
-                for f in c.decode(s):
-                    last = f
-                last.to_image().save(self.work / "floor.png", compress_level=1)
+            anchor_floor(clip, self.work / "floor.png")
 
         ins = interleave({
             "ours": lambda: run_inprocess(lambda: extract_anchor_frame(
