@@ -20,7 +20,7 @@ NOT_FOR_A_LISTING = (
     "ministudio.film", "ministudio_local.face.embed", "ministudio_local.face.score",
     "ministudio_local.diffusers.frames", "ministudio_local.diffusers.options",
     "ministudio_local.animatic", "ministudio_vertex.auth", "ministudio_hf.generate",
-    "packaging", "email.parser", "tomllib", "hashlib", "asyncio", "json", "structlog",
+    "packaging", "importlib.metadata", "email", "zipfile", "csv", "tomllib", "hashlib", "asyncio", "json", "structlog",
     "rich", "cattrs", "httpx", "numpy", "PIL", "av", "dlib", "torch",
 )
 

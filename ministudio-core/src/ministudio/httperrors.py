@@ -11,8 +11,6 @@ Core decides about retries; providers only classify.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 from ministudio.errors import (
     AuthenticationError,
@@ -34,9 +32,10 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        try:
-            from datetime import datetime
+        from datetime import UTC, datetime
+        from email.utils import parsedate_to_datetime  # an HTTP date: rare, and email is slow
 
+        try:
             return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
         except (TypeError, ValueError):
             return None

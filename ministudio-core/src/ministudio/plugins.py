@@ -2,9 +2,10 @@
 
 Discovery happens in two phases so that one broken plugin never takes the rest down:
 
-1. *Metadata* (nothing imported): every distribution's entry points in the ``ministudio`` group,
-   filtered by the allow/block lists; a plugin whose ``Requires-Dist`` excludes the installed
-   ``ministudio-core`` is ``incompatible`` without being imported.
+1. *Metadata* (nothing imported): every distribution's entry points in the ``ministudio`` group
+   (read by :mod:`ministudio._entrypoints`), filtered by the allow/block lists; a plugin whose
+   ``Requires-Dist`` excludes the installed ``ministudio-core`` is ``incompatible`` without
+   being imported, and one whose ``entry_points.txt`` cannot be read is ``failed``.
 2. *Import and register*, one entry point at a time: an import error, a wrong
    ``MINISTUDIO_PLUGIN_API``, an unknown hook or a raising ``register_providers`` marks that plugin
    ``failed``/``incompatible`` (with distribution, version, reason and hint) and loading goes on.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata as md
 import os
 import re
 import types
@@ -30,7 +30,7 @@ from typing import Any
 import attrs
 import pluggy
 
-from ministudio import hookspecs
+from ministudio import _entrypoints, hookspecs
 from ministudio.capabilities import Operation, ProviderSpec
 from ministudio.errors import (
     IncompatiblePluginError,
@@ -103,18 +103,23 @@ def _truthy(value: str | None) -> bool:
 
 @functools.cache
 def _core_version() -> str:
-    try:
-        version = _headers(md.distribution(CORE_DIST)).get("version")
-    except md.PackageNotFoundError:  # running from a source tree
-        version = None
-    if version is None:
+    dist = _entrypoints.distribution(CORE_DIST)
+    version = _headers(dist).get("version") if dist is not None else None
+    if version is None:  # running from a source tree
         from ministudio import __version__
 
         return __version__
     return version[0]
 
 
-def _headers(dist: md.Distribution) -> dict[str, list[str]]:
+def _identity(dist: _entrypoints.Distribution) -> tuple[str, str | None, dict[str, list[str]]]:
+    """A distribution's name and version, and all its metadata headers (read once)."""
+    meta = _headers(dist)
+    version = meta["version"][0] if meta.get("version") else None
+    return (meta.get("name") or ["?"])[0] or "?", version, meta
+
+
+def _headers(dist: _entrypoints.Distribution) -> dict[str, list[str]]:
     """The header fields of a distribution's core metadata (``METADATA``, or ``PKG-INFO``),
     by lower-cased name. A one-line value (name, version, each requirement) is what
     :attr:`importlib.metadata.Distribution.metadata` gives; a folded one is kept as written.
@@ -211,13 +216,16 @@ class PluginManager:
     def load_entrypoints(self) -> None:
         """Find and load every plugin in the ``ministudio`` entry-point group."""
         seen: set[str] = set()
-        for dist in md.distributions():
-            eps = [ep for ep in dist.entry_points if ep.group == GROUP]
+        for dist in _entrypoints.distributions():
+            try:
+                eps = [ep for ep in dist.entry_points if ep.group == GROUP]
+            except ValueError as exc:  # a garbled entry_points.txt
+                if f"[{GROUP}]" in (dist.read_text("entry_points.txt") or ""):
+                    self._unreadable(dist, exc)
+                continue
             if not eps:
                 continue
-            meta = _headers(dist)  # read once: name, version and requirements
-            dist_name = (meta.get("name") or ["?"])[0] or "?"
-            version = (meta.get("version") or [None])[0]
+            dist_name, version, meta = _identity(dist)
             for ep in eps:
                 if ep.name in seen or ep.name in self.records:
                     continue  # the same dist found twice on sys.path
@@ -239,6 +247,22 @@ class PluginManager:
                     )
                     continue
                 self._load_module(ep.name, ep.value, distribution=dist_name, version=version, ep=ep)
+
+    def _unreadable(self, dist: _entrypoints.Distribution, exc: Exception) -> None:
+        dist_name, version, _ = _identity(dist)
+        if dist_name in self.records:
+            return  # the same dist found twice on sys.path
+        record = PluginRecord(name=dist_name, module="?", distribution=dist_name, version=version)
+        ok, why = self._allowed(dist_name, dist_name)
+        if not ok:
+            self.records[dist_name] = attrs.evolve(record, status=Status.DISABLED, reason=why)
+            return
+        self._fail(
+            record,
+            Status.FAILED,
+            f"its entry_points.txt cannot be read: {exc}",
+            hint=f"reinstall {dist_name}, or disable it with {ENV_DISABLE}={dist_name}",
+        )
 
     def _fail(
         self, record: PluginRecord, status: str, reason: str, *, hint: str = "", tb: str = ""
@@ -264,7 +288,7 @@ class PluginManager:
         builtin: bool = False,
         distribution: str | None = None,
         version: str | None = None,
-        ep: md.EntryPoint | None = None,
+        ep: _entrypoints.EntryPoint | None = None,
     ) -> None:
         record = PluginRecord(
             name=name, module=module, distribution=distribution, version=version, builtin=builtin

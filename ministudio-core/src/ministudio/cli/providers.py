@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import click
@@ -61,7 +60,6 @@ def list_(state: AppState, as_json: bool) -> None:
 def _print_list(rows: list[dict[str, Any]]) -> None:
     """The table (a problem's note goes below it, in full, naming the row's package)."""
     import sys
-    import textwrap
 
     from ministudio.cli.tables import Column, print_table, render_plain
 
@@ -71,7 +69,11 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
     cells = [[r["name"], r["status"], ",".join(r["operations"]),
               f"{r['package'] or '-'} {r['version'] or ''}".strip(), ", ".join(r["models"])]
              for r in rows]
-    width = None if not sys.stdout.isatty() else max(40, shutil.get_terminal_size().columns)
+    width = None
+    if sys.stdout.isatty():
+        import shutil
+
+        width = max(40, shutil.get_terminal_size().columns)
     if width is not None and max(map(len, render_plain(columns, cells).splitlines())) > width:
         # a narrow terminal: versions and model ids are in `providers show NAME`
         columns[3], columns[4] = Column("PACKAGE"), Column("MODELS")
@@ -89,6 +91,8 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
         if width is None:
             click.echo(f"  {text}")
         else:
+            import textwrap
+
             click.echo(textwrap.fill(text, width=width - 1, initial_indent="  ",
                                      subsequent_indent="    ", break_on_hyphens=False))
 

