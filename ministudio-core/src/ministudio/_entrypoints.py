@@ -113,18 +113,29 @@ def _plain() -> bool:
     )
 
 
-def _children(root: str) -> list[str] | None:
-    """A ``sys.path`` entry's names; ``[]`` for one that does not exist; ``None`` for one only
-    importlib.metadata can read (a file: zip, wheel or egg; or an egg folder)."""
+def _children(root: str) -> tuple[str, ...] | None:
+    """A ``sys.path`` entry's metadata folders (:func:`_grouped`), none for one that does not
+    exist (``()``); ``None`` for one only importlib.metadata can read (a file: zip, wheel or egg; or
+    an egg folder). Kept per folder until it changes (its mtime), as importlib.metadata
+    keeps its own."""
+    try:
+        mtime = os.stat(root or ".").st_mtime_ns
+    except OSError:
+        return ()
+    return _listing(root, mtime)
+
+
+@functools.lru_cache(maxsize=256)
+def _listing(root: str, mtime: int) -> tuple[str, ...] | None:
     try:
         names = os.listdir(root or ".")
     except NotADirectoryError:
         return None
     except OSError:
-        return None if os.path.isfile(root) else []
+        return None if os.path.isfile(root) else ()
     if os.path.basename(root).lower().endswith(".egg"):
         return None
-    return names
+    return _grouped(names)
 
 
 def distribution(name: str) -> Distribution | None:
@@ -157,7 +168,7 @@ def distributions() -> Iterator[Distribution]:
             names = _children(root)
             if names is None:
                 break
-            found.append([os.path.join(root, child) for child in _grouped(names)])
+            found.append([os.path.join(root, child) for child in names])
         else:
             for paths in found:
                 yield from map(_PathDistribution, paths)
@@ -167,7 +178,7 @@ def distributions() -> Iterator[Distribution]:
     yield from md.distributions()
 
 
-def _grouped(names: list[str]) -> list[str]:
+def _grouped(names: list[str]) -> tuple[str, ...]:
     """The metadata folders among ``names``, grouped by normalised distribution name in the
     order each name first appears (importlib.metadata's ``Lookup``)."""
     groups: dict[str, list[str]] = {}
@@ -176,8 +187,12 @@ def _grouped(names: list[str]) -> list[str]:
         if low.endswith((".dist-info", ".egg-info")):
             name = child.rpartition(".")[0].partition("-")[0]
             groups.setdefault(_normalise(name), []).append(child)
-    return [child for group in groups.values() for child in group]
+    return tuple(child for group in groups.values() for child in group)
 
 
 def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
+    """PEP 503's normalised name with ``_`` (``re.sub(r"[-_.]+", "_", name).lower()``)."""
+    name = name.lower().replace("-", "_").replace(".", "_")
+    while "__" in name:
+        name = name.replace("__", "_")
+    return name

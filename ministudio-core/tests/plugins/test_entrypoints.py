@@ -179,3 +179,24 @@ def test_a_broken_entry_points_file_fails_only_that_plugin(tmp_path: Path) -> No
     rows = listing(MINISTUDIO_DISABLE_PLUGINS="ms-garbled")  # the hint's advice works
     assert rows["ms-garbled"]["status"] == "disabled"
     assert rows["goodcam"]["status"] == "active"
+
+
+def test_a_folder_read_again_once_it_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    add_distribution(site, "ms-first", "ms_first", "")
+    monkeypatch.syspath_prepend(str(site))
+
+    def here() -> list[str]:
+        return [Path(str(d.path)).name for d in _entrypoints.distributions()  # type: ignore[attr-defined]
+                if str(d.path).startswith(str(site))]  # type: ignore[attr-defined]
+
+    assert here() == ["ms_first-1.0.0.dist-info"]
+    add_distribution(site, "ms-second", "ms_second", "")
+    stat = site.stat()  # a coarse clock can give the same mtime twice within a few ms
+    os.utime(site, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert here() == ["ms_first-1.0.0.dist-info", "ms_second-1.0.0.dist-info"]
+    assert here() == _seen_names(md.distributions(), site)
+
+
+def _seen_names(dists: Any, site: Path) -> list[str]:
+    return [Path(str(d._path)).name for d in dists if str(d._path).startswith(str(site))]
