@@ -18,12 +18,15 @@ from ministudio import _entrypoints
 from ministudio.testing.distributions import add_distribution
 
 
+def _where(dist: Any) -> str:
+    """A distribution's folder, ours or importlib.metadata's (which the reader hands over to
+    when another distribution finder is installed, as the importlib_metadata backport does
+    when a library imports it)."""
+    return str(getattr(dist, "_path", None) or dist.path)
+
+
 def _seen(dists: Any) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    out = []
-    for dist in dists:
-        path = str(getattr(dist, "_path", None) or dist.path)
-        out.append((path, [(ep.name, ep.group, ep.value) for ep in dist.entry_points]))
-    return out
+    return [(_where(d), [(ep.name, ep.group, ep.value) for ep in d.entry_points]) for d in dists]
 
 
 def test_same_distributions_and_entry_points_as_importlib_metadata_here() -> None:
@@ -127,7 +130,7 @@ def test_one_distribution_by_name_as_importlib_metadata_finds_it() -> None:
     for name in ("ministudio-core", "Ministudio_Core", "ministudio.core", "pluggy", "attrs"):
         ours = _entrypoints.distribution(name)
         assert ours is not None, name
-        assert Path(str(ours.path)) == Path(str(md.distribution(name)._path)), name  # type: ignore[attr-defined]
+        assert Path(_where(ours)) == Path(_where(md.distribution(name))), name
     assert _entrypoints.distribution("not-a-distribution-xyz") is None
 
 
@@ -187,8 +190,7 @@ def test_a_folder_read_again_once_it_changes(tmp_path: Path, monkeypatch: pytest
     monkeypatch.syspath_prepend(str(site))
 
     def here() -> list[str]:
-        return [Path(str(d.path)).name for d in _entrypoints.distributions()  # type: ignore[attr-defined]
-                if str(d.path).startswith(str(site))]  # type: ignore[attr-defined]
+        return _seen_names(_entrypoints.distributions(), site)
 
     assert here() == ["ms_first-1.0.0.dist-info"]
     add_distribution(site, "ms-second", "ms_second", "")
@@ -199,4 +201,4 @@ def test_a_folder_read_again_once_it_changes(tmp_path: Path, monkeypatch: pytest
 
 
 def _seen_names(dists: Any, site: Path) -> list[str]:
-    return [Path(str(d._path)).name for d in dists if str(d._path).startswith(str(site))]
+    return [Path(_where(d)).name for d in dists if _where(d).startswith(str(site))]
