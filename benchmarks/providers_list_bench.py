@@ -15,6 +15,7 @@ Target: <= 0.12 s.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import Row, interleave, python_env, run_process  # noqa: E402
 
 
-def rows(repeat: int = 9) -> list[Row]:
+def rows(repeat: int = 21) -> list[Row]:
     env = python_env()
     exe = shutil.which("ministudio")
     listing = [exe, "providers", "list"] if exe else [sys.executable, "-m", "ministudio",
@@ -48,7 +49,28 @@ def rows(repeat: int = 9) -> list[Row]:
                      f"floor through importlib.metadata {stats['metadata'].wall:.3f} s; "
                      f"python -c pass {stats['pass'].wall:.3f} s; import structlog alone "
                      f"{stats['structlog'].wall:.3f} s; providers: {names}"),
-            Row("providers list vs library floor", stats["list"], stats["floor"], "-")]
+            Row("providers list vs library floor", stats["list"], stats["floor"], "-",
+                note=_instructions(listing, env))]
+
+
+def _instructions(listing: list[str], env: dict[str, str]) -> str:
+    """Instructions executed (callgrind; the same on a busy machine as on a quiet one), when
+    valgrind is installed."""
+    if shutil.which("valgrind") is None:
+        return "instructions: install valgrind to count them (deterministic, unlike wall time)"
+
+    def count(argv: list[str]) -> float:
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                              *argv], capture_output=True, text=True, env=env, check=True)
+        found = re.search(r"Collected : (\d+)", out.stderr)
+        return int(found[1]) / 1e6 if found else float("nan")
+
+    ours, floor = count(listing), count([sys.executable, "-c", FLOOR])
+    metadata, bare = count([sys.executable, "-c", FLOOR_METADATA]), count(
+        [sys.executable, "-c", "pass"])
+    return (f"instructions (callgrind): ours {ours:.0f} M, library floor {floor:.0f} M "
+            f"({ours / floor:.2f}x), through importlib.metadata {metadata:.0f} M, "
+            f"python -c pass {bare:.0f} M")
 
 
 #: what any listing with this design imports and reads, and nothing of ours

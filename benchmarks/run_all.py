@@ -45,7 +45,7 @@ def main() -> None:
     print(f"before: {before}", flush=True)
     rows = []
     if "providers" not in skip:
-        rows += providers_list_bench.rows(5 if args.quick else 9)
+        rows += providers_list_bench.rows(5 if args.quick else 21)
     if "media" not in skip:
         rows += media_bench.rows(args.repeat, args.quick, ffmpeg=args.ffmpeg)
     if "engine" not in skip:
