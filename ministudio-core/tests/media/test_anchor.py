@@ -131,3 +131,16 @@ def test_a_length_that_overstates_the_video_falls_back_to_decoding_everything(
     full, _ = _decode_tail(clip, promised, 0.5, 24.0, skip_before=False)
     assert full[-1][0] == pytest.approx((len(frames) - 1) / 24)
     assert np.array_equal(full[-1][1].to_ndarray(format="rgb24"), frames[-1])
+
+
+def test_the_clip_is_opened_once_for_its_headers_and_its_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import av
+
+    clip = write_color_clip(tmp_path / "c.mp4", duration_s=1.0, width=160, height=96,
+                            preset="veryfast", gop=6, texture=True)
+    opened: list[str] = []
+    real_open = av.open
+    monkeypatch.setattr(av, "open", lambda f, *a, **k: opened.append(str(f)) or real_open(f, *a, **k))
+    frame = extract_anchor_frame(clip, tmp_path / "a", use_cache=False)
+    assert opened == [str(clip)] and frame.frame_index == 23

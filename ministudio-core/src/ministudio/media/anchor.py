@@ -30,7 +30,7 @@ from typing import Any
 from ministudio.errors import MediaError
 from ministudio.log import get_logger
 from ministudio.media.atomic import atomic_output, write_text_atomic
-from ministudio.media.probe import MediaInfo, file_digest, probe, validate_clip
+from ministudio.media.probe import MediaInfo, file_digest, media_info, open_media, validate_clip
 from ministudio.requests import AnchorFrame
 
 __all__ = [
@@ -109,26 +109,27 @@ def extract_anchor_frame(
     """
     clip = Path(clip)
     output_dir = Path(output_dir)
-    info = probe(clip)
-    if not info.has_video:
-        raise MediaError(f"{clip}: has no video stream")
-    digest = file_digest(clip)[:20]
-    tag = f"w{int(round(search_window_s * 1000))}r{int(round(sharp_ratio * 100))}"
-    png = output_dir / f"anchor-{digest}-{tag}.png"
-    meta = png.with_suffix(".json")
-    if use_cache and png.exists() and meta.exists():
-        try:
-            data = json.loads(meta.read_text())
-            return AnchorFrame(path=png, **data)
-        except (ValueError, TypeError):
-            pass  # a damaged sidecar: recompute
-    output_dir.mkdir(parents=True, exist_ok=True)
+    with open_media(clip) as container:  # one open for the headers and the tail's decode
+        info = media_info(clip, container)
+        if not info.has_video:
+            raise MediaError(f"{clip}: has no video stream")
+        digest = file_digest(clip)[:20]
+        tag = f"w{int(round(search_window_s * 1000))}r{int(round(sharp_ratio * 100))}"
+        png = output_dir / f"anchor-{digest}-{tag}.png"
+        meta = png.with_suffix(".json")
+        if use_cache and png.exists() and meta.exists():
+            try:
+                data = json.loads(meta.read_text())
+                return AnchorFrame(path=png, **data)
+            except (ValueError, TypeError):
+                pass  # a damaged sidecar: recompute
+        output_dir.mkdir(parents=True, exist_ok=True)
 
-    duration = info.video_duration_s or info.duration_s
-    start = info.video_start_s
-    fps = info.fps or 24.0
-    window, skipped = _decode_tail(clip, start + duration, search_window_s, fps,
-                                   skip_before=True)
+        duration = info.video_duration_s or info.duration_s
+        start = info.video_start_s
+        fps = info.fps or 24.0
+        window, skipped = _decode_tail(clip, start + duration, search_window_s, fps,
+                                       skip_before=True, container=container)
     if skipped and window[-1][0] < start + duration - 1.5 / fps:
         # the last frame decoded is not the clip's last (the duration promised more, or the
         # true last frame was a skipped non-reference one): decode again, skipping nothing
@@ -147,7 +148,7 @@ def _window_start(keyframe: float | None, end: float, search_window_s: float) ->
 
 
 def _decode_tail(clip: Path, end: float, search_window_s: float, fps: float, *,
-                 skip_before: bool) -> tuple[list, bool]:  # type: ignore[type-arg]
+                 skip_before: bool, container: Any = None) -> tuple[list, bool]:  # type: ignore[type-arg]
     """Decode the end of ``clip`` (``end``: where its video ends) and return the frames of
     the search window (see :func:`_window_start`) as ``(time, frame, None)``, in order, the
     last decoded frame always among them, and whether any packet was skipped.
@@ -156,7 +157,10 @@ def _decode_tail(clip: Path, end: float, search_window_s: float, fps: float, *,
     ``skip_before``: frames before the last ``search_window_s`` that no other frame refers to
     (most B-frames) are not decoded at all: nothing in the window depends on them, so its
     pixels are the same, for less work. The choice is made per packet, from its
-    presentation time, before the decoder sees it."""
+    presentation time, before the decoder sees it. ``container``: the clip already open and
+    not yet decoded from (it is left open), or ``None`` to open it here."""
+    import contextlib
+
     import av
 
     half = end - search_window_s / 2
@@ -166,7 +170,8 @@ def _decode_tail(clip: Path, end: float, search_window_s: float, fps: float, *,
     key: float | None = None
     skipped = False
     try:
-        with av.open(str(clip)) as container:
+        with (contextlib.nullcontext(container) if container is not None
+              else av.open(str(clip))) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             cc = stream.codec_context

@@ -98,11 +98,13 @@ def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
 
 def probe(path: str | Path) -> MediaInfo:
     """Read a media file's headers. Raises :class:`MediaError` if it is not readable media."""
-    with _open(Path(path)) as container:
-        return _info(Path(path), container)
+    with open_media(Path(path)) as container:
+        return media_info(Path(path), container)
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
+def open_media(path: Path):  # type: ignore[no-untyped-def]
+    """``path`` opened with PyAV (a context manager), after the checks :func:`probe` makes
+    first (not empty, not a text or HTML page); :class:`MediaError` when it cannot be."""
     import av
 
     _sniff(path)
@@ -112,7 +114,8 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
         raise MediaError(f"{path}: not a readable media file ({_reason(exc)})") from exc
 
 
-def _info(path: Path, container) -> MediaInfo:  # type: ignore[no-untyped-def]
+def media_info(path: Path, container) -> MediaInfo:  # type: ignore[no-untyped-def]
+    """:func:`probe`'s answer from an open ``container`` (nothing decoded)."""
     fields: dict = {
         "path": path,
         "size_bytes": path.stat().st_size,
@@ -192,8 +195,8 @@ def validate_clip(
 
     path = Path(path)
     packets = keyframes = frames = 0
-    with _open(path) as container:  # one open for the headers and the decode
-        info = _info(path, container)
+    with open_media(path) as container:  # one open for the headers and the decode
+        info = media_info(path, container)
         if not info.has_video or info.is_image:
             raise MediaError(f"{path}: has no video stream ({info.container})")
         if info.width <= 0 or info.height <= 0:
