@@ -2,13 +2,14 @@
 
 What :func:`importlib.metadata.distributions` finds on a plain ``sys.path`` (folders only), in the
 same order, with the same entry points, without importing :mod:`importlib.metadata`: that
-import pulls in the email package, :mod:`zipfile` and :mod:`csv`, a quarter of a cold
-``ministudio providers list`` (measured in ``benchmarks/providers_list_bench.py``). Anything
+import pulls in the email package, :mod:`zipfile` and :mod:`csv`: about a fifth of what a
+cold ``ministudio providers list`` executed (``benchmarks/providers_list_bench.py`` counts
+the instructions). Anything
 less plain goes to :mod:`importlib.metadata` itself: a ``sys.path`` entry that is a file (a
 zip, a wheel, an egg), an ``.egg`` folder, or a meta-path finder other than the standard
 :class:`~importlib.machinery.PathFinder` that can find distributions (PEX, zipapps, custom
-installers). ``tests/plugins/test_entrypoints.py`` checks both agree on every installed
-distribution.
+installers). ``tests/plugins/test_entrypoints.py`` (in ``ministudio-core``) checks that both
+agree on every installed distribution.
 """
 
 from __future__ import annotations
