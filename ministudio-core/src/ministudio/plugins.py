@@ -219,7 +219,8 @@ class PluginManager:
         for dist in _entrypoints.distributions():
             try:
                 eps = [ep for ep in dist.entry_points if ep.group == GROUP]
-            except ValueError as exc:  # a garbled entry_points.txt
+            except (ValueError, TypeError) as exc:  # a garbled entry_points.txt (importlib
+                # .metadata, which reads it when another finder is installed, raises TypeError)
                 if f"[{GROUP}]" in (dist.read_text("entry_points.txt") or ""):
                     self._unreadable(dist, exc)
                 continue

@@ -202,3 +202,29 @@ def test_a_folder_read_again_once_it_changes(tmp_path: Path, monkeypatch: pytest
 
 def _seen_names(dists: Any, site: Path) -> list[str]:
     return [Path(_where(d)).name for d in dists if _where(d).startswith(str(site))]
+
+
+def test_a_broken_entry_points_file_read_by_importlib_metadata_fails_only_that_plugin(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same when another distribution finder is installed and importlib.metadata reads
+    the folders (it raises TypeError on the line)."""
+    from ministudio.plugins import PluginManager, Status
+
+    info = add_distribution(tmp_path / "site", "ms-garbled", "ms_garbled", "")
+    (info / "entry_points.txt").write_text("[ministudio]\nno equals sign here\n")
+
+    class Finder(md.DistributionFinder):
+        def find_spec(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+        def find_distributions(self, context: Any = None) -> Any:
+            return iter(())
+
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Finder()])
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    assert not _entrypoints._plain()
+    manager = PluginManager(env={}, strict=False)
+    record = manager.records["ms-garbled"]
+    assert record.status == Status.FAILED
+    assert record.reason.startswith("its entry_points.txt cannot be read")
+    assert manager.records["core"].status == Status.ACTIVE
